@@ -1,0 +1,1 @@
+"""loyalty: models arrive with their issue."""

@@ -1,0 +1,62 @@
+"""Platform middleware: problem+json for anything under /api/ that DRF did not answer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from omni.api.errors import PROBLEM_CONTENT_TYPE, problem_response
+
+logger = logging.getLogger("omni.api")
+
+API_PREFIX = "/api/"
+
+
+class ApiLanguageMiddleware:
+    """The API speaks English unless the client asks for another language with Accept-Language
+    (the back-office defaults to Italian; an integration should not get Italian messages by surprise)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(API_PREFIX) and "HTTP_ACCEPT_LANGUAGE" not in request.META:
+            from django.utils import translation
+
+            translation.activate("en")
+            request.LANGUAGE_CODE = "en"  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
+class ApiProblemMiddleware:
+    """Under /api/: an uncaught exception becomes a 500 problem document (and is logged), and any error
+    response that is not JSON (Django's 404 page for an unknown route, a CSRF failure, a 400 for a bad
+    host) is replaced by the problem document of its status."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith(API_PREFIX) or response.status_code < 400:
+            return response
+        content_type = response.get("Content-Type", "")
+        if content_type.startswith(PROBLEM_CONTENT_TYPE):
+            return response
+        if response.status_code >= 500:
+            return problem_response(
+                response.status_code, "server_error", "The server failed; it has been logged."
+            )
+        replacement = problem_response(response.status_code)
+        for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+            if header in response:
+                replacement[header] = response[header]
+        return replacement
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not request.path.startswith(API_PREFIX):
+            return None
+        logger.exception("Unhandled error on %s %s", request.method, request.path, exc_info=exception)
+        return problem_response(500, "server_error", "The server failed; it has been logged.")

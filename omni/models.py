@@ -1,0 +1,147 @@
+"""Platform data: staff users, API clients and their tokens, idempotency records, the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class StaffRole(models.TextChoices):
+    ASSOCIATE = "associate", _("Store associate")
+    STORE_MANAGER = "store_manager", _("Store manager")
+    HQ_MANAGER = "hq_manager", _("HQ manager")
+    ADMIN = "admin", _("Administrator")
+
+
+class User(AbstractUser):
+    """A member of staff. Store roles act at the locations of their memberships (stores.StaffMembership);
+    HQ managers and administrators act everywhere."""
+
+    role = models.CharField(_("role"), max_length=20, choices=StaffRole.choices, default=StaffRole.ASSOCIATE)
+    preferred_language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
+    )
+
+    class Meta:
+        verbose_name = _("staff user")
+        verbose_name_plural = _("staff users")
+
+    @property
+    def sees_all_locations(self) -> bool:
+        return self.is_superuser or self.role in {StaffRole.HQ_MANAGER, StaffRole.ADMIN}
+
+    @property
+    def is_manager(self) -> bool:
+        return (
+            self.role in {StaffRole.STORE_MANAGER, StaffRole.HQ_MANAGER, StaffRole.ADMIN} or self.is_superuser
+        )
+
+
+class ApiRole(models.TextChoices):
+    INTEGRATION = "integration", _("Integration (HQ systems)")
+    ESHOP = "eshop", _("E-shop")
+    KIOSK = "kiosk", _("In-store kiosk")
+    STORE = "store", _("Store tablet")
+
+
+LOCATION_BOUND_ROLES = {ApiRole.KIOSK, ApiRole.STORE}
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiClient(models.Model):
+    """A system that calls the API with `Authorization: Bearer <token>`. Only the token's hash is stored."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    role = models.CharField(_("role"), max_length=20, choices=ApiRole.choices)
+    location = models.ForeignKey(
+        "stores.Location",
+        verbose_name=_("location"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="api_clients",
+    )
+    token_prefix = models.CharField(_("token prefix"), max_length=16, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+        constraints = [
+            models.CheckConstraint(
+                name="apiclient_location_for_bound_roles",
+                condition=~Q(role__in=["kiosk", "store"]) | Q(location__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.role})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @staticmethod
+    def new_token() -> str:
+        return "omni_" + secrets.token_urlsafe(32)
+
+
+class IdempotencyRecord(models.Model):
+    """One row per (owner, key): inserted before the request runs, so a concurrent duplicate conflicts
+    on the unique constraint instead of racing a check-then-act."""
+
+    class State(models.TextChoices):
+        IN_PROGRESS = "in_progress"
+        DONE = "done"
+
+    owner = models.CharField(max_length=64)  # "client:<id>" or "user:<id>"
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    request_hash = models.CharField(max_length=64)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.IN_PROGRESS)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.BinaryField(null=True, blank=True)
+    response_content_type = models.CharField(max_length=100, blank=True, default="")
+    response_headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "key"], name="idempotency_owner_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.key} ({self.state})"
+
+
+class AuditEntry(models.Model):
+    """Who did what, for actions that need an answer later (overrides, unlocks, merges, revocations)."""
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    api_client = models.ForeignKey(ApiClient, null=True, blank=True, on_delete=models.SET_NULL)
+    action = models.CharField(max_length=80, db_index=True)
+    object_type = models.CharField(max_length=80, blank=True, default="")
+    object_id = models.CharField(max_length=80, blank=True, default="")
+    reason = models.TextField(blank=True, default="")
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"

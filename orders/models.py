@@ -1,0 +1,1 @@
+"""orders: models arrive with their issue."""

@@ -1,0 +1,188 @@
+"""Shared fixtures. Always PostgreSQL: DATABASE_URL when set, else the embedded server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from rest_framework.test import APIClient
+
+from omni.services import create_api_client
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def make_api_client(db) -> Callable[..., APIClient]:  # type: ignore[no-untyped-def]
+    """make_api_client("store", location=loc) -> a DRF test client sending that client's Bearer token."""
+    counter = {"n": 0}
+
+    def make(role: str = "integration", location=None, name: str | None = None) -> APIClient:  # type: ignore[no-untyped-def]
+        counter["n"] += 1
+        client_row, token = create_api_client(
+            name=name or f"test-{role}-{counter['n']}-{os.getpid()}",
+            role=role,
+            location_id=location.pk if location is not None else None,
+        )
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        api.client_row = client_row  # type: ignore[attr-defined]
+        api.token = token  # type: ignore[attr-defined]
+        return api
+
+    return make
+
+
+@pytest.fixture
+def integration_api(make_api_client) -> APIClient:  # type: ignore[no-untyped-def]
+    return make_api_client("integration")
+
+
+def assert_problem(response, status: int, code: str) -> dict:  # type: ignore[no-untyped-def]
+    """The response is an RFC 9457 problem document with this status and code."""
+    assert response.status_code == status, (response.status_code, getattr(response, "content", b"")[:500])
+    assert response["Content-Type"].startswith("application/problem+json"), response["Content-Type"]
+    body = response.json()
+    assert body["status"] == status and body["code"] == code, body
+    assert body["title"] and body["detail"] and body["type"]
+    return body
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, url: str, process: subprocess.Popen):
+        self.url = url
+        self.process = process
+
+
+@pytest.fixture
+def gunicorn_server(transactional_db, settings) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    """A real multi-process server (gunicorn, 4 sync workers) on the test database."""
+    from django.db import connection
+
+    port = _free_port()
+    params = connection.settings_dict
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": _database_url(params),
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "test-secret-key-for-the-live-server-only-0123456789abcdef",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "OMNI_TESTING": "1",
+            "DB_CONN_MAX_AGE": "0",
+        }
+    )
+    env.pop("CELERY_BROKER_URL", None)
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    process = subprocess.Popen(
+        [
+            gunicorn,
+            "omni.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "4",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "2",
+            "--timeout",
+            "60",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    import requests
+
+    while True:
+        try:
+            if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                break
+        except requests.RequestException:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            output = process.stdout.read().decode() if process.stdout else ""
+            process.kill()
+            pytest.fail(f"gunicorn did not start:\n{output[-3000:]}")
+        time.sleep(0.2)
+    try:
+        yield LiveServer(url, process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _database_url(params: dict) -> str:  # type: ignore[type-arg]
+    from urllib.parse import quote
+
+    host = params.get("HOST") or ""
+    user = quote(params.get("USER") or "")
+    password = quote(params.get("PASSWORD") or "")
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    name = params["NAME"]
+    if host.startswith("/"):
+        return f"postgresql://{auth}/{name}?host={quote(host)}"
+    port = params.get("PORT") or 5432
+    return f"postgresql://{auth}{host}:{port}/{name}"
+
+
+# --- Browser tests: Playwright driving Debian's chromium (never a downloaded browser) -------------
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():  # type: ignore[no-untyped-def]
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium): browser tests skipped")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium_browser, live_server):  # type: ignore[no-untyped-def]
+    """A fresh browser page the size of a 10-inch store tablet in landscape; `page.base_url` is the server."""
+    context = chromium_browser.new_context(viewport={"width": 1280, "height": 800}, locale="it-IT")
+    context.set_default_timeout(15000)
+    tab = context.new_page()
+    tab.base_url = live_server.url  # type: ignore[attr-defined]
+    yield tab
+    context.close()
+
+
+def browser_login(page, username: str, password: str = "omni-test-pass") -> None:  # type: ignore[no-untyped-def]
+    page.goto(page.base_url + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
