@@ -1,0 +1,120 @@
+"""Locations API shapes: input serializers check form only; services apply the rules."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rest_framework import serializers
+
+from stores.models import Location, LocationKind, OpeningHours, location_code_validator
+
+COORD = {"max_digits": 9, "decimal_places": 6, "coerce_to_string": False}
+
+
+class OpeningHoursSerializer(serializers.ModelSerializer):
+    opens = serializers.TimeField(format="%H:%M")
+    closes = serializers.TimeField(format="%H:%M")
+
+    class Meta:
+        model = OpeningHours
+        fields = ["weekday", "opens", "closes"]
+
+
+class OpeningHoursIn(serializers.Serializer):
+    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday ... 6 = Sunday")
+    opens = serializers.TimeField()
+    closes = serializers.TimeField()
+
+
+class LocationUpdateIn(serializers.Serializer):
+    name = serializers.CharField(max_length=120, required=False)
+    kind = serializers.ChoiceField(choices=LocationKind.choices, required=False)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    postcode = serializers.CharField(max_length=12, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=80, required=False)
+    country = serializers.RegexField(r"^[A-Z]{2}$", required=False, help_text="ISO 3166-1 alpha-2, e.g. IT")
+    latitude = serializers.DecimalField(
+        min_value=Decimal("-90"), max_value=Decimal("90"), required=False, **COORD
+    )
+    longitude = serializers.DecimalField(
+        min_value=Decimal("-180"), max_value=Decimal("180"), required=False, **COORD
+    )
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    timezone = serializers.CharField(max_length=40, required=False)
+    click_and_collect = serializers.BooleanField(required=False)
+    ships = serializers.BooleanField(required=False)
+    accepts_returns = serializers.BooleanField(required=False)
+    pickup_hold_days = serializers.IntegerField(min_value=1, max_value=60, required=False)
+    preparation_minutes = serializers.IntegerField(min_value=0, max_value=7 * 24 * 60, required=False)
+    default_safety_stock = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
+    active = serializers.BooleanField(required=False)
+    opening_hours = OpeningHoursIn(many=True, required=False)
+
+    def validate_latitude(self, value: Decimal) -> Decimal:
+        return value.quantize(Decimal("0.000001"))
+
+    def validate_longitude(self, value: Decimal) -> Decimal:
+        return value.quantize(Decimal("0.000001"))
+
+    def validate_timezone(self, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise serializers.ValidationError("An IANA time zone, e.g. Europe/Rome.") from exc
+        return value
+
+
+class LocationIn(LocationUpdateIn):
+    code = serializers.CharField(max_length=20, validators=[location_code_validator])
+    name = serializers.CharField(max_length=120)
+    kind = serializers.ChoiceField(choices=LocationKind.choices)
+    city = serializers.CharField(max_length=80)
+    latitude = serializers.DecimalField(min_value=Decimal("-90"), max_value=Decimal("90"), **COORD)
+    longitude = serializers.DecimalField(min_value=Decimal("-180"), max_value=Decimal("180"), **COORD)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("code"), str):
+            data = {**data, "code": data["code"].upper()}
+        return super().to_internal_value(data)
+
+
+class LocationOut(serializers.ModelSerializer):
+    latitude = serializers.FloatField()
+    longitude = serializers.FloatField()
+    opening_hours = OpeningHoursSerializer(many=True, read_only=True)
+    distance_km = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Location
+        fields = [
+            "code",
+            "name",
+            "kind",
+            "address",
+            "postcode",
+            "city",
+            "country",
+            "latitude",
+            "longitude",
+            "phone",
+            "email",
+            "timezone",
+            "click_and_collect",
+            "ships",
+            "accepts_returns",
+            "pickup_hold_days",
+            "preparation_minutes",
+            "default_safety_stock",
+            "active",
+            "opening_hours",
+            "distance_km",
+        ]
+
+    def get_distance_km(self, obj: Location) -> float | None:
+        """Kilometres from `near`, when the list was asked with `?near=LAT,LNG`; else null."""
+        value = getattr(obj, "distance_km", None)
+        return None if value is None else round(float(value), 2)

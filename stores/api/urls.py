@@ -1,0 +1,7 @@
+from rest_framework.routers import SimpleRouter
+
+from stores.api.views import LocationViewSet
+
+router = SimpleRouter(trailing_slash=True)
+router.register("locations", LocationViewSet, basename="location")
+urlpatterns = router.urls

@@ -1,0 +1,127 @@
+"""Locations (stores and warehouses), their capabilities and opening hours, and staff membership."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class LocationKind(models.TextChoices):
+    STORE = "store", _("Store")
+    WAREHOUSE = "warehouse", _("Warehouse")
+
+
+location_code_validator = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9-]{1,19}$", _("2 to 20 capital letters, digits or dashes, e.g. MI-DUOMO.")
+)
+
+
+class Location(models.Model):
+    code = models.CharField(_("code"), max_length=20, unique=True, validators=[location_code_validator])
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=10, choices=LocationKind.choices)
+    address = models.CharField(_("address"), max_length=200, blank=True, default="")
+    postcode = models.CharField(_("postcode"), max_length=12, blank=True, default="")
+    city = models.CharField(_("city"), max_length=80)
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        default="IT",
+        validators=[RegexValidator(r"^[A-Z]{2}$")],
+        help_text=_("ISO 3166-1 alpha-2"),
+    )
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        validators=[MinValueValidator(Decimal("-90")), MaxValueValidator(Decimal("90"))],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        validators=[MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))],
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True, default="")
+    email = models.EmailField(_("email"), blank=True, default="")
+    timezone = models.CharField(_("time zone"), max_length=40, default="Europe/Rome")
+    click_and_collect = models.BooleanField(_("click and collect"), default=False)
+    ships = models.BooleanField(_("ships orders"), default=False)
+    accepts_returns = models.BooleanField(_("accepts returns"), default=False)
+    pickup_hold_days = models.PositiveSmallIntegerField(
+        _("pickup hold (days)"), default=7, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    preparation_minutes = models.PositiveIntegerField(
+        _("pickup preparation (minutes)"), default=120, validators=[MaxValueValidator(7 * 24 * 60)]
+    )
+    default_safety_stock = models.PositiveIntegerField(_("default safety stock"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+        constraints = [
+            models.CheckConstraint(
+                name="location_latitude_range", condition=Q(latitude__gte=-90, latitude__lte=90)
+            ),
+            models.CheckConstraint(
+                name="location_longitude_range", condition=Q(longitude__gte=-180, longitude__lte=180)
+            ),
+            models.CheckConstraint(name="location_hold_days_positive", condition=Q(pickup_hold_days__gte=1)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.name}"
+
+
+class OpeningHours(models.Model):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        ordering = ["location", "weekday", "opens"]
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        constraints = [
+            models.CheckConstraint(name="opening_hours_order", condition=Q(opens__lt=models.F("closes"))),
+            models.UniqueConstraint(fields=["location", "weekday", "opens"], name="opening_hours_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class StaffMembership(models.Model):
+    """A staff user works at a location. Store associates and store managers act only at their memberships."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_memberships"
+    )
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="staff_memberships")
+    since = models.DateField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("staff membership")
+        verbose_name_plural = _("staff memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "location"], name="staff_membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.location.code}"
