@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InventoryConfig(AppConfig):
+    name = "inventory"
+    verbose_name = _("Catalog and stock")
+
+    def ready(self) -> None:
+        from inventory.views import catalog_panel
+        from omni.dashboard import register_panel
+
+        register_panel(catalog_panel)

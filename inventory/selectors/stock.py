@@ -1,0 +1,167 @@
+"""Stock reads: availability across the network, levels, the ledger, transfers in transit, reconciliation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import F, IntegerField, Q, QuerySet, Value
+from django.db.models.functions import Greatest
+
+from inventory.models import StockLevel, StockMovement, Transfer, TransferStatus, Variant
+from omni.actors import Actor
+
+AVAILABLE = Greatest(F("on_hand") - F("reserved") - F("safety_stock"), Value(0), output_field=IntegerField())
+
+
+def levels_with_available(qs: QuerySet[StockLevel] | None = None) -> QuerySet[StockLevel]:
+    qs = qs if qs is not None else StockLevel.objects.all()
+    return qs.annotate(available_qty=AVAILABLE)
+
+
+def stock_levels(
+    *,
+    actor: Actor | None = None,
+    location_id: int | None = None,
+    variant_id: int | None = None,
+    below_safety: bool | None = None,
+    out_of_stock: bool | None = None,
+    category_id: int | None = None,
+) -> QuerySet[StockLevel]:
+    qs = levels_with_available(StockLevel.objects.select_related("location", "variant", "variant__product"))
+    if location_id is not None:
+        qs = qs.filter(location_id=location_id)
+    if variant_id is not None:
+        qs = qs.filter(variant_id=variant_id)
+    if category_id is not None:
+        qs = qs.filter(variant__product__category_id=category_id)
+    if below_safety:
+        qs = qs.filter(on_hand__lt=F("reserved") + F("safety_stock") + F("reorder_point")).filter(
+            Q(safety_stock__gt=0) | Q(reorder_point__gt=0)
+        )
+    if out_of_stock:
+        qs = qs.filter(available_qty=0)
+    return qs.order_by("location__code", "variant__sku")
+
+
+@dataclass
+class LocationAvailability:
+    location: str
+    name: str
+    kind: str
+    city: str
+    on_hand: int
+    reserved: int
+    available: int
+    click_and_collect: bool
+    ships: bool
+    distance_km: float | None
+
+
+@dataclass
+class Availability:
+    sku: str
+    available: int
+    locations: list[LocationAvailability]
+
+
+def availability(
+    *,
+    variant: Variant,
+    near: tuple[float, float] | None = None,
+    click_and_collect: bool | None = None,
+    ships: bool | None = None,
+    kind: str | None = None,
+    include_empty: bool = False,
+) -> Availability:
+    """One SKU across every active location, in ONE query: each location's figures (nearest first with
+    `near`), and the network figure the e-shop sells from: the sum of `available` at locations that ship
+    or do click-and-collect."""
+    from stores.selectors import distance_km_expression
+
+    qs = StockLevel.objects.filter(variant=variant, location__active=True)
+    if click_and_collect is not None:
+        qs = qs.filter(location__click_and_collect=click_and_collect)
+    if ships is not None:
+        qs = qs.filter(location__ships=ships)
+    if kind is not None:
+        qs = qs.filter(location__kind=kind)
+    if not include_empty:
+        qs = qs.filter(on_hand__gt=0)
+    qs = qs.annotate(available_qty=AVAILABLE)
+    fields = [
+        "location__code",
+        "location__name",
+        "location__kind",
+        "location__city",
+        "on_hand",
+        "reserved",
+        "available_qty",
+        "location__click_and_collect",
+        "location__ships",
+    ]
+    if near is not None:
+        qs = qs.annotate(distance_km=distance_km_expression(near[0], near[1], prefix="location__"))
+        rows = list(qs.order_by("distance_km", "location__code").values_list(*fields, "distance_km"))
+    else:
+        rows = [(*r, None) for r in qs.order_by("location__code").values_list(*fields)]
+    locations = [LocationAvailability(*row) for row in rows]
+    network = sum(loc.available for loc in locations if loc.ships or loc.click_and_collect)
+    return Availability(sku=variant.sku, available=network, locations=locations)
+
+
+def movements(
+    *, location_id: int | None = None, variant_id: int | None = None, kind: str | None = None
+) -> QuerySet[StockMovement]:
+    qs = StockMovement.objects.select_related("location", "variant")
+    if location_id is not None:
+        qs = qs.filter(location_id=location_id)
+    if variant_id is not None:
+        qs = qs.filter(variant_id=variant_id)
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-created_at", "-id")
+
+
+def incoming_transfers(location_id: int) -> QuerySet[Transfer]:
+    return Transfer.objects.filter(to_location_id=location_id, status=TransferStatus.SHIPPED)
+
+
+def stock_drift(limit: int = 1000) -> list[dict[str, Any]]:
+    """Every (location, SKU) whose cached on_hand differs from the sum of its ledger, or whose reserved
+    differs from the sum of its active reservations; also ledger entries with no level row. One query."""
+    level = StockLevel._meta.db_table
+    movement = StockMovement._meta.db_table
+    from inventory.models import Reservation
+
+    reservation = Reservation._meta.db_table
+    sql = f"""
+        WITH m AS (SELECT location_id, variant_id, SUM(delta) AS total FROM {movement} GROUP BY 1, 2),
+             r AS (SELECT location_id, variant_id, SUM(quantity) AS total FROM {reservation}
+                   WHERE state = 'active' GROUP BY 1, 2)
+        SELECT COALESCE(s.location_id, m.location_id, r.location_id),
+               COALESCE(s.variant_id, m.variant_id, r.variant_id),
+               s.on_hand, COALESCE(m.total, 0), s.reserved, COALESCE(r.total, 0)
+        FROM {level} s
+        FULL OUTER JOIN m ON m.location_id = s.location_id AND m.variant_id = s.variant_id
+        FULL OUTER JOIN r ON r.location_id = COALESCE(s.location_id, m.location_id)
+                         AND r.variant_id = COALESCE(s.variant_id, m.variant_id)
+        WHERE s.id IS NULL OR s.on_hand <> COALESCE(m.total, 0) OR s.reserved <> COALESCE(r.total, 0)
+        ORDER BY 1, 2
+        LIMIT %s
+    """  # noqa: S608 - table names are ours
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [limit])
+        rows = cursor.fetchall()
+    return [
+        {
+            "location_id": loc,
+            "variant_id": var,
+            "on_hand": on_hand,
+            "ledger_sum": int(ledger),
+            "reserved": reserved,
+            "active_reservations": int(res),
+        }
+        for loc, var, on_hand, ledger, reserved, res in rows
+    ]

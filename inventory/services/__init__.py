@@ -1,0 +1,56 @@
+"""Every write of the inventory app. One module per workflow; import from here."""
+
+from inventory.services.catalog import (
+    VariantSpec,
+    add_variant,
+    create_product,
+    update_product,
+    update_variant,
+)
+from inventory.services.counts import cancel_count, post_count, record_count_entry, start_count
+from inventory.services.stock import (
+    StockLine,
+    consume_reservations,
+    ensure_levels,
+    lock_levels,
+    receive_into_stock,
+    record_movement,
+    release_reservations,
+    reserve_stock,
+    set_stock_parameters,
+)
+from inventory.services.transfers import (
+    ReceivedLineInput,
+    TransferLineInput,
+    cancel_transfer,
+    receive_transfer,
+    request_transfer,
+    ship_transfer,
+)
+
+__all__ = [
+    "ReceivedLineInput",
+    "StockLine",
+    "TransferLineInput",
+    "VariantSpec",
+    "add_variant",
+    "cancel_count",
+    "cancel_transfer",
+    "consume_reservations",
+    "create_product",
+    "ensure_levels",
+    "lock_levels",
+    "post_count",
+    "receive_into_stock",
+    "receive_transfer",
+    "record_count_entry",
+    "record_movement",
+    "release_reservations",
+    "request_transfer",
+    "reserve_stock",
+    "set_stock_parameters",
+    "ship_transfer",
+    "start_count",
+    "update_product",
+    "update_variant",
+]
