@@ -58,3 +58,42 @@ def with_distance(
     return qs.annotate(distance_km=distance_km_expression(latitude, longitude)).order_by(
         "distance_km", "code"
     )
+
+
+def location_directory(
+    *,
+    user: User,
+    query: str = "",
+    kind: str = "",
+    capability: str = "",
+    near: tuple[float | Decimal, float | Decimal] | None = None,
+) -> QuerySet[Location]:
+    """The back-office's list of locations: every active location (staff look up other stores to send
+    customers there), filtered, nearest first when `near` is given. One query."""
+    from django.db.models import Count, Q
+
+    qs = Location.objects.filter(active=True).annotate(staff_count=Count("staff_memberships"))
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(city__icontains=query) | Q(code__icontains=query))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if capability in CAPABILITIES:
+        qs = qs.filter(**{capability: True})
+    if near is not None:
+        return with_distance(qs, near[0], near[1])
+    return qs.order_by("kind", "city", "code")
+
+
+CAPABILITIES = ("click_and_collect", "ships", "accepts_returns")
+
+
+def location_for_page(code: str) -> Location | None:
+    return Location.objects.filter(code=code).prefetch_related("opening_hours").first()
+
+
+def staff_of(location: Location) -> QuerySet[User]:
+    from omni.models import User
+
+    return User.objects.filter(staff_memberships__location=location, is_active=True).order_by(
+        "role", "last_name", "username"
+    )

@@ -1,0 +1,44 @@
+"""The dashboard's stock panel: real figures for the current location (or the network for HQ)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from inventory.selectors.figures import stock_figures
+from omni.dashboard import Figure, Panel
+
+
+def stock_panel(request: HttpRequest, location: Any) -> Panel | None:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    if location is None and not user.sees_all_locations:
+        return None
+    f = stock_figures(location.pk if location is not None else None)
+    title = _("Stock at %(name)s") % {"name": location.name} if location is not None else _("Network stock")
+    return Panel(
+        title=title,
+        order=10,
+        figures=[
+            Figure(_("Units on hand"), number_format(f.units_on_hand, force_grouping=True)),
+            Figure(_("Units reserved"), number_format(f.units_reserved, force_grouping=True)),
+            Figure(_("SKUs in stock"), number_format(f.skus_in_stock, force_grouping=True), tone="good"),
+            Figure(
+                _("SKUs out of stock"),
+                number_format(f.skus_out_of_stock, force_grouping=True),
+                tone="bad" if f.skus_out_of_stock else "",
+            ),
+            Figure(
+                _("Below reorder point"),
+                number_format(f.skus_below_reorder, force_grouping=True),
+                tone="warn" if f.skus_below_reorder else "",
+            ),
+            Figure(_("Open low-stock alerts"), f.open_alerts, tone="warn" if f.open_alerts else ""),
+            Figure(_("Transfers arriving"), f.incoming_transfers),
+            Figure(_("Transfers to ship"), f.outgoing_transfers),
+        ],
+    )
