@@ -64,7 +64,7 @@ def test_dashboard_shows_real_stock_figures_of_the_current_store(client):
     record_movement(actor=actor, location_id=store.pk, variant_id=variant.pk, kind="receipt", quantity=7)
     record_movement(actor=actor, location_id=other.pk, variant_id=variant.pk, kind="receipt", quantity=100)
     client.force_login(UserFactory(role="associate", locations=[store]))
-    response = client.get(reverse("dashboard"))
+    response = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     panel = next(p for p in response.context["panels"] if "Milano Duomo" in str(p.title))
     figures = {str(f.label): f.value for f in panel.figures}
