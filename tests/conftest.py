@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from rest_framework.test import APIClient
 
+from omni.dburl import url_for
 from omni.services import create_api_client
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,7 +78,7 @@ def gunicorn_server(transactional_db, settings) -> Iterator[LiveServer]:  # type
     env = dict(os.environ)
     env.update(
         {
-            "DATABASE_URL": _database_url(params),
+            "DATABASE_URL": url_for(params),
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": "test-secret-key-for-the-live-server-only-0123456789abcdef",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -133,20 +134,6 @@ def gunicorn_server(transactional_db, settings) -> Iterator[LiveServer]:  # type
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
-
-
-def _database_url(params: dict) -> str:  # type: ignore[type-arg]
-    from urllib.parse import quote
-
-    host = params.get("HOST") or ""
-    user = quote(params.get("USER") or "")
-    password = quote(params.get("PASSWORD") or "")
-    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    name = params["NAME"]
-    if host.startswith("/"):
-        return f"postgresql://{auth}/{name}?host={quote(host)}"
-    port = params.get("PORT") or 5432
-    return f"postgresql://{auth}{host}:{port}/{name}"
 
 
 # --- Browser tests: Playwright driving Debian's chromium (never a downloaded browser) -------------

@@ -41,14 +41,14 @@ def test_a_real_worker_runs_tasks_through_redis():
     from celery import Celery
     from django.db import connection
 
-    from tests.conftest import _database_url
+    from omni.dburl import url_for
 
     env = dict(os.environ)
     env.update(
         {
             "CELERY_BROKER_URL": REDIS_URL,
             "CELERY_RESULT_BACKEND": REDIS_URL,
-            "DATABASE_URL": _database_url(connection.settings_dict),
+            "DATABASE_URL": url_for(connection.settings_dict),
             "OMNI_TESTING": "1",
         }
     )

@@ -1,0 +1,262 @@
+"""`make bench`: the availability endpoint for one SKU across every location, at `seed_demo --scale` size,
+through a real multi-process server. Writes docs/PERFORMANCE.md.
+
+It works in its own database on the same PostgreSQL server (`<name>_bench`, or OMNI_BENCH_DATABASE), so the
+development data stays as it is; the first run builds the data (minutes), later runs reuse it."""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from django.conf import settings
+from django.core.management import BaseCommand, CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from omni.dburl import url_for
+
+ROOT = Path(settings.BASE_DIR)
+NEAR = (45.4642, 9.1900)  # Milano Duomo
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+class Command(BaseCommand):
+    help = "Benchmark stock availability at retail scale and write docs/PERFORMANCE.md."
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("--skus", type=int, default=20_000)
+        parser.add_argument("--locations", type=int, default=200)
+        parser.add_argument("--requests", type=int, default=500, help="timed requests (sequential)")
+        parser.add_argument("--concurrency", type=int, default=4, help="clients in the concurrent run")
+        parser.add_argument("--output", default=str(ROOT / "docs" / "PERFORMANCE.md"))
+        parser.add_argument(
+            "--in-bench-db", action="store_true", help="internal: already in the bench database"
+        )
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        if not opts["in_bench_db"]:
+            self._reexec_in_bench_database(opts)
+            return
+        self._run(opts)
+
+    # -- step 1: a database of its own --------------------------------------------------------------
+    def _reexec_in_bench_database(self, opts: dict[str, Any]) -> None:
+        params = connection.settings_dict
+        name = os.environ.get("OMNI_BENCH_DATABASE") or f"{params['NAME']}_bench"
+        admin_url = url_for(params, name="postgres")
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+                self.stderr.write(f"Creating the benchmark database {name}")
+                conn.execute(f'CREATE DATABASE "{name}"')
+        env = dict(os.environ, DATABASE_URL=url_for(params, name=name), DB_CONN_MAX_AGE="60")
+        env.setdefault("DJANGO_DEBUG", "0")
+        env.setdefault("DJANGO_SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
+        env.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+        env["DJANGO_SECURE_SSL_REDIRECT"] = "0"
+        env.pop("CELERY_BROKER_URL", None)
+        argv = [sys.executable, str(ROOT / "manage.py"), "omni_bench", "--in-bench-db"]
+        for key in ("skus", "locations", "requests", "concurrency", "output"):
+            argv += [f"--{key}", str(opts[key])]
+        result = subprocess.run(argv, env=env, cwd=ROOT)  # noqa: S603 (our own manage.py)
+        if result.returncode:
+            raise CommandError(f"the benchmark failed (exit {result.returncode})")
+
+    # -- step 2: data, query count, latency ---------------------------------------------------------
+    def _run(self, opts: dict[str, Any]) -> None:
+        from inventory import selectors
+        from inventory.models import StockLevel, Variant
+        from omni.services import create_api_client
+        from stores.models import Location
+
+        call_command("migrate", verbosity=0)
+        want = opts["skus"] * opts["locations"]
+        have = StockLevel.objects.count()
+        if have < want:
+            self.stderr.write(f"Building benchmark data ({have:,} of {want:,} stock levels present)...")
+            started = time.monotonic()
+            call_command("seed_demo", scale=True, skus=opts["skus"], locations=opts["locations"])
+            self.stderr.write(f"  built in {time.monotonic() - started:.0f} s")
+        levels = StockLevel.objects.count()
+        locations = Location.objects.count()
+        skus = list(
+            Variant.objects.filter(stock_levels__isnull=False).distinct().values_list("sku", flat=True)
+        )
+        rng = random.Random(42)
+        sample = rng.sample(skus, min(len(skus), opts["requests"] + 50))
+
+        variant = Variant.objects.get(sku=sample[0])
+        with CaptureQueriesContext(connection) as ctx:
+            answer = selectors.availability(variant=variant, near=NEAR)
+        selector_queries = len(ctx.captured_queries)
+        with connection.cursor() as cur:
+            cur.execute("EXPLAIN (ANALYZE, FORMAT TEXT) " + ctx.captured_queries[-1]["sql"])
+            plan = "\n".join(row[0] for row in cur.fetchall())
+            cur.execute("SHOW server_version")
+            pg_version = cur.fetchone()[0]
+
+        _client, token = create_api_client(name=f"bench-{int(time.time())}", role="integration")
+        workers = max(2, os.cpu_count() or 2)
+        server, url = self._start_server(workers)
+        try:
+            import requests
+
+            session = requests.Session()
+            session.headers["Authorization"] = f"Bearer {token}"
+            endpoint = url + "/api/v1/skus/{sku}/availability/?near=" + f"{NEAR[0]},{NEAR[1]}"
+
+            def hit(s: requests.Session, sku: str) -> float:
+                t0 = time.perf_counter()
+                r = s.get(endpoint.format(sku=sku), timeout=30)
+                elapsed = (time.perf_counter() - t0) * 1000
+                if r.status_code != 200:
+                    raise CommandError(f"{r.status_code} for {sku}: {r.text[:300]}")
+                return elapsed
+
+            first = session.get(endpoint.format(sku=sample[0]), timeout=30).json()
+            for sku in sample[:50]:  # warm every worker's connection and caches
+                hit(session, sku)
+            timed = [hit(session, sku) for sku in sample[50 : 50 + opts["requests"]]]
+
+            concurrent: list[float] = []
+            lock = threading.Lock()
+
+            def client(skus_for_client: list[str]) -> None:
+                s = requests.Session()
+                s.headers["Authorization"] = f"Bearer {token}"
+                mine = [hit(s, sku) for sku in skus_for_client]
+                with lock:
+                    concurrent.extend(mine)
+
+            chunks = [sample[50:][i :: opts["concurrency"]] for i in range(opts["concurrency"])]
+            threads = [threading.Thread(target=client, args=(c,)) for c in chunks]
+            t0 = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            wall = time.perf_counter() - t0
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+        report = {
+            "levels": levels,
+            "locations": locations,
+            "skus": len(skus),
+            "selector_queries": selector_queries,
+            "answer_locations": len(answer.locations),
+            "api_locations": len(first["locations"]),
+            "p50": percentile(timed, 0.50),
+            "p95": percentile(timed, 0.95),
+            "p99": percentile(timed, 0.99),
+            "max": max(timed),
+            "mean": statistics.fmean(timed),
+            "n": len(timed),
+            "c_p50": percentile(concurrent, 0.50),
+            "c_p95": percentile(concurrent, 0.95),
+            "c_rps": len(concurrent) / wall,
+            "c_n": len(concurrent),
+            "concurrency": opts["concurrency"],
+            "workers": workers,
+            "pg": pg_version,
+            "plan": plan,
+        }
+        self._write(Path(opts["output"]), report)
+        self.stdout.write(
+            f"availability: {selector_queries} query; p50 {report['p50']:.1f} ms, p95 {report['p95']:.1f} ms "
+            f"over {len(timed)} requests; {report['c_rps']:.0f} req/s with {opts['concurrency']} clients. "
+            f"Written to {opts['output']}"
+        )
+
+    def _start_server(self, workers: int) -> tuple[subprocess.Popen, str]:  # type: ignore[type-arg]
+        import socket
+
+        import requests
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+        process = subprocess.Popen(  # noqa: S603 (the venv's gunicorn)
+            [
+                gunicorn,
+                "omni.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                    return process, url
+            except requests.RequestException:
+                time.sleep(0.3)
+        process.kill()
+        raise CommandError("gunicorn did not start")
+
+    def _write(self, path: Path, r: dict[str, Any]) -> None:
+        today = time.strftime("%Y-%m-%d")
+        cpu = os.cpu_count()
+        rows = "\n".join(
+            [
+                f"| Latency p50 / p95 / p99 / max | **{r['p50']:.1f} ms / {r['p95']:.1f} ms** / "
+                f"{r['p99']:.1f} ms / {r['max']:.1f} ms (mean {r['mean']:.1f} ms) |",
+                f"| {r['concurrency']} concurrent clients | p50 {r['c_p50']:.1f} ms, "
+                f"p95 {r['c_p95']:.1f} ms, {r['c_rps']:.0f} requests/s over {r['c_n']} requests |",
+                f"| Machine | {cpu} CPU cores, {platform.system()} {platform.machine()}, "
+                f"Python {platform.python_version()}, PostgreSQL {r['pg']} |",
+            ]
+        )
+        text = f"""# Performance
+
+Written by `make bench` (`manage.py omni_bench`) on {today}. Numbers are what that run measured on the
+machine described below; run `make bench` again to measure yours.
+
+## Stock availability of one SKU across the network
+
+`GET /api/v1/skus/{{sku}}/availability/?near=LAT,LNG` at `seed_demo --scale` size.
+
+| | |
+|---|---|
+| Data | {r["levels"]:,} stock levels, {r["skus"]:,} SKUs with stock, {r["locations"]:,} locations |
+| Locations in one answer | {r["api_locations"]} |
+| SQL queries of the selector (`inventory.selectors.availability`) | **{r["selector_queries"]}** |
+| Server | gunicorn, {r["workers"]} sync workers, `DJANGO_DEBUG=0`, Bearer token of an integration client |
+| Sequential requests (a different SKU each) | {r["n"]} |
+{rows}
+
+Latency is measured by the client on the same machine (connection kept alive), so it includes the HTTP
+round trip, token authentication, the one availability query and JSON rendering. The query count is also
+held by a test (`tests/inventory/test_stock_services.py`, `django_assert_num_queries(1)`).
+
+The query's plan at this size (`EXPLAIN ANALYZE`):
+
+```
+{r["plan"]}
+```
+"""
+        path.write_text(text)
