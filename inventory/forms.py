@@ -90,3 +90,228 @@ class VariantAdminForm(forms.ModelForm):
         if owner := others.values_list("sku", flat=True).first():
             raise forms.ValidationError(_("This GTIN already belongs to SKU %(sku)s.") % {"sku": owner})
         return gtin
+
+
+# --- Stock pages ------------------------------------------------------------------------------------
+# These forms parse what staff type or scan; the services apply the rules and their errors are shown on
+# the form by the views.
+
+_NUMERIC = {"inputmode": "numeric", "autocomplete": "off"}
+_SCAN = {
+    "autocomplete": "off",
+    "spellcheck": "false",
+    "autocapitalize": "characters",
+    "enterkeyhint": "next",
+    "placeholder": _("SKU or scan a barcode"),
+}
+
+
+class ScannedSkuField(forms.CharField):
+    """A SKU typed or a barcode scanned: cleans to the Variant it names."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("label", _("SKU or barcode"))
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("widget", forms.TextInput(attrs=dict(_SCAN)))
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> Variant | None:  # type: ignore[override]
+        from inventory.selectors.pages import variant_by_code
+
+        code = super().clean(value)
+        if not code:
+            return None
+        variant = variant_by_code(code)
+        if variant is None:
+            raise forms.ValidationError(
+                _("No SKU or barcode %(code)s in the catalog."), params={"code": code}
+            )
+        return variant
+
+
+class LocationField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.code} · {obj.name}"
+
+
+class StockLookupForm(forms.Form):
+    """Network stock lookup: a name, a SKU or a scanned barcode."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=selectors.MAX_QUERY_LENGTH,
+        widget=forms.TextInput(
+            attrs={
+                "autofocus": True,
+                "type": "search",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "enterkeyhint": "search",
+                "placeholder": _("Name, SKU or scan a barcode"),
+                "data-testid": "stock-search",
+            }
+        ),
+    )
+
+
+class StockListForm(forms.Form):
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    below_safety = forms.BooleanField(label=_("Below reorder point"), required=False)
+    out_of_stock = forms.BooleanField(label=_("Out of stock"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("All"))] + [  # type: ignore[attr-defined]
+            (c.slug, c.name) for c in selectors.categories().only("slug", "name")
+        ]
+
+
+class MovementForm(forms.Form):
+    """A receipt, an adjustment (signed, with a reason) or damage, at one location."""
+
+    KINDS = [
+        ("receipt", _("Receipt (goods in)")),
+        ("adjustment", _("Adjustment (+ or −)")),
+        ("damage", _("Damage (goods out)")),
+    ]
+
+    location = LocationField(label=_("Location"), queryset=None, empty_label=None)
+    sku = ScannedSkuField(widget=forms.TextInput(attrs={**_SCAN, "autofocus": True, "data-testid": "sku"}))
+    kind = forms.ChoiceField(label=_("Kind"), choices=KINDS, widget=forms.RadioSelect)
+    quantity = forms.IntegerField(
+        label=_("Quantity"),
+        min_value=-100000,
+        max_value=100000,
+        help_text=_("Units: an adjustment is negative to take stock off."),
+        widget=forms.NumberInput(attrs={**_NUMERIC, "data-testid": "quantity"}),
+    )
+    reason = forms.ChoiceField(label=_("Reason"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, *args: Any, locations: Any, **kwargs: Any):
+        from inventory.models import AdjustmentReason
+
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = locations  # type: ignore[attr-defined]
+        self.fields["reason"].choices = [("", "—"), *AdjustmentReason.choices]  # type: ignore[attr-defined]
+
+
+class CountStartForm(forms.Form):
+    location = LocationField(label=_("Location"), queryset=None, empty_label=None)
+    category: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=None,
+        required=False,
+        empty_label=_("Whole location"),
+    )
+    blind = forms.BooleanField(
+        label=_("Blind count (staff do not see the expected quantity)"), required=False, initial=True
+    )
+
+    def __init__(self, *args: Any, locations: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = locations  # type: ignore[attr-defined]
+        self.fields["category"].queryset = selectors.categories()  # type: ignore[attr-defined]
+
+
+class CountEntryForm(forms.Form):
+    """One counted SKU: scan it (or type its SKU), then the quantity on the shelf."""
+
+    sku = ScannedSkuField(
+        widget=forms.TextInput(attrs={**_SCAN, "autofocus": True, "data-testid": "count-sku"})
+    )
+    counted = forms.IntegerField(
+        label=_("Counted quantity"),
+        min_value=0,
+        max_value=1000000,
+        widget=forms.NumberInput(attrs={**_NUMERIC, "data-testid": "count-quantity"}),
+    )
+    add = forms.BooleanField(label=_("Add to what was already counted for this SKU"), required=False)
+
+
+class CountPostForm(forms.Form):
+    uncounted_as_zero = forms.BooleanField(
+        label=_("SKUs not counted are out of stock (count them as 0)"), required=False
+    )
+
+
+class TransferForm(forms.Form):
+    from_location = LocationField(label=_("From"), queryset=None)
+    to_location = LocationField(label=_("To"), queryset=None)
+    reference = forms.CharField(label=_("Reference"), required=False, max_length=80)
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, *args: Any, locations: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["from_location"].queryset = locations  # type: ignore[attr-defined]
+        self.fields["to_location"].queryset = locations  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("from_location") and data.get("from_location") == data.get("to_location"):
+            self.add_error("to_location", _("A transfer goes between two different locations."))
+        return data
+
+
+class TransferLineForm(forms.Form):
+    sku = ScannedSkuField(required=False)
+    quantity = forms.IntegerField(
+        label=_("Quantity"),
+        required=False,
+        min_value=1,
+        max_value=100000,
+        widget=forms.NumberInput(attrs=dict(_NUMERIC)),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("sku") and not data.get("quantity") and "quantity" not in self.errors:
+            self.add_error("quantity", _("How many units?"))
+        if data.get("quantity") and not data.get("sku") and "sku" not in self.errors:
+            self.add_error("sku", _("Which SKU?"))
+        return data
+
+
+TransferLineFormSet = forms.formset_factory(TransferLineForm, extra=5, max_num=100, absolute_max=100)
+
+
+class ShipTransferForm(forms.Form):
+    carrier = forms.CharField(label=_("Carrier"), required=False, max_length=80)
+    tracking = forms.CharField(label=_("Tracking number"), required=False, max_length=120)
+
+
+class ReceiveTransferForm(forms.Form):
+    """Per line of a shipped transfer: the units received (all of them unless changed) and, when short,
+    why."""
+
+    def __init__(self, *args: Any, lines: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.lines = list(lines)
+        for line in self.lines:
+            self.fields[f"received_{line.pk}"] = forms.IntegerField(
+                label=_("Received"),
+                min_value=0,
+                max_value=line.quantity,
+                initial=line.quantity,
+                widget=forms.NumberInput(attrs={**_NUMERIC, "data-testid": f"received-{line.variant.sku}"}),
+            )
+            self.fields[f"reason_{line.pk}"] = forms.CharField(
+                label=_("Shortfall reason"),
+                required=False,
+                max_length=200,
+                widget=forms.TextInput(attrs={"data-testid": f"reason-{line.variant.sku}"}),
+            )
+
+    def rows(self) -> list[tuple[Any, Any, Any]]:
+        return [(line, self[f"received_{line.pk}"], self[f"reason_{line.pk}"]) for line in self.lines]
+
+    def received(self) -> list[tuple[Any, int, str]]:
+        return [
+            (
+                line,
+                self.cleaned_data[f"received_{line.pk}"],
+                self.cleaned_data.get(f"reason_{line.pk}", "").strip(),
+            )
+            for line in self.lines
+        ]
