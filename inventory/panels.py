@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,8 @@ def stock_panel(request: HttpRequest, location: Any) -> Panel | None:
     if location is None and not user.sees_all_locations:
         return None
     f = stock_figures(location.pk if location is not None else None)
+    stock = reverse("inventory:stock-list")
+    transfers = reverse("inventory:transfer-list")
     title = _("Stock at %(name)s") % {"name": location.name} if location is not None else _("Network stock")
     return Panel(
         title=title,
@@ -30,15 +33,23 @@ def stock_panel(request: HttpRequest, location: Any) -> Panel | None:
             Figure(
                 _("SKUs out of stock"),
                 number_format(f.skus_out_of_stock, force_grouping=True),
+                url=f"{stock}?out_of_stock=on" if location is not None else None,
                 tone="bad" if f.skus_out_of_stock else "",
             ),
             Figure(
                 _("Below reorder point"),
                 number_format(f.skus_below_reorder, force_grouping=True),
+                url=f"{stock}?below_safety=on" if location is not None else None,
                 tone="warn" if f.skus_below_reorder else "",
             ),
             Figure(_("Open low-stock alerts"), f.open_alerts, tone="warn" if f.open_alerts else ""),
-            Figure(_("Transfers arriving"), f.incoming_transfers),
-            Figure(_("Transfers to ship"), f.outgoing_transfers),
+            Figure(_("Transfers arriving"), f.incoming_transfers, url=transfers),
+            Figure(_("Transfers to ship"), f.outgoing_transfers, url=transfers),
+        ],
+        links=[
+            (_("Find stock in the network"), reverse("inventory:stock-lookup")),
+            (_("Record a receipt or adjustment"), reverse("inventory:stock-movement-new")),
+            (_("Counts"), reverse("inventory:count-list")),
+            (_("Transfers"), transfers),
         ],
     )
