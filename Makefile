@@ -47,7 +47,7 @@ worker: $(STAMP)
 	$(PY) -m celery -A omni worker --beat --loglevel=INFO --concurrency=2
 
 bench: $(STAMP)
-	$(PY) manage.py omni_bench
+	DJANGO_DEBUG=1 $(PY) manage.py omni_bench
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l it --ignore=.venv --ignore=.omni
@@ -57,5 +57,5 @@ migrations: $(STAMP)
 	$(PY) manage.py makemigrations
 
 clean-db: $(STAMP)
-	$(PY) manage.py embedded_db stop
+	DJANGO_DEBUG=1 $(PY) manage.py embedded_db stop
 	rm -rf .omni/pgdata

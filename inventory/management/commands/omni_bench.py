@@ -66,7 +66,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"Creating the benchmark database {name}")
                 conn.execute(f'CREATE DATABASE "{name}"')
         env = dict(os.environ, DATABASE_URL=url_for(params, name=name), DB_CONN_MAX_AGE="60")
-        env.setdefault("DJANGO_DEBUG", "0")
+        env["DJANGO_DEBUG"] = "0"  # the outer process runs with DEBUG for its settings; measure without
         env.setdefault("DJANGO_SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
         env.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
         env["DJANGO_SECURE_SSL_REDIRECT"] = "0"

@@ -5,6 +5,7 @@ Ctrl-C stops the server and, when it is the embedded one, PostgreSQL too."""
 from __future__ import annotations
 
 import os
+import signal
 from typing import Any
 
 from django.apps import apps
@@ -15,6 +16,10 @@ from django.core.management.base import BaseCommand, CommandParser
 from omni import embedded_db
 
 
+def _exit(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
+
+
 class Command(BaseCommand):
     help = "Set up and serve Omni for development (what `make run` calls)."
 
@@ -23,6 +28,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-seed", action="store_true", help="Do not seed an empty database.")
 
     def handle(self, *args: Any, addrport: str, no_seed: bool, **options: Any) -> None:
+        # Ctrl-C (even when started in the background, where SIGINT is inherited as ignored) and a plain
+        # `kill` both end in the `finally` below, which stops the embedded database.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _exit)
         where = (
             f"embedded PostgreSQL in {embedded_db.PGDATA}" if settings.EMBEDDED_DATABASE else "DATABASE_URL"
         )
