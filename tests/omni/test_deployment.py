@@ -23,7 +23,10 @@ def _manage(*args: str, env: dict[str, str], timeout: int = 120) -> subprocess.C
 
 
 def test_check_deploy_passes_with_production_settings():
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    # not the test run's own switches (browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright)
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update(
         {
             "DJANGO_DEBUG": "0",
