@@ -36,8 +36,10 @@ class ReceivedLineInput:
 
 
 def _lock(transfer_id: int) -> Transfer:
+    # Lock the transfer row only: locking its locations too (select_related) would deadlock against a
+    # sale that holds a stock level and checks the location's foreign key.
     return (
-        Transfer.objects.select_for_update()
+        Transfer.objects.select_for_update(of=("self",))
         .select_related("from_location", "to_location")
         .get(pk=transfer_id)
     )
