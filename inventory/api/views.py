@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from inventory import selectors, services
 from inventory.api import serializers as io
 from inventory.api.filters import ProductFilter, VariantFilter
+from inventory.api.stock_serializers import AvailabilityOut, AvailabilityQuery
 from inventory.exceptions import ProductNotFound, SkuNotFound
 from inventory.models import Product, Variant
 from omni.actors import Actor
@@ -175,7 +176,12 @@ class SkuViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CatalogViewSe
     filterset_class = VariantFilter
     lookup_field = "sku"
     lookup_value_regex = SKU_PATTERN
-    required_roles = {"list": ALL_ROLES, "retrieve": ALL_ROLES, "partial_update": INTEGRATION}
+    required_roles = {
+        "list": ALL_ROLES,
+        "retrieve": ALL_ROLES,
+        "partial_update": INTEGRATION,
+        "availability": ALL_ROLES,
+    }
     queryset = Variant.objects.none()  # for the schema; get_queryset answers
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
@@ -198,3 +204,25 @@ class SkuViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CatalogViewSe
         data = _parse(io.VariantUpdateIn, request.data)
         variant = services.update_variant(sku=sku, actor=actor_of(request), **data)
         return Response(self.output(io.SkuOut, selectors.variant_by_sku(variant.sku)))
+
+    @extend_schema(
+        summary="Where a SKU is available",
+        description=(
+            "Each active location holding the SKU, with on hand, reserved and available "
+            "(max(on_hand - reserved - safety_stock, 0)); nearest first with `near`, each with "
+            "`distance_km`. "
+            "`available` at the top is the network figure: the sum over locations that ship or do "
+            "click-and-collect. One query."
+        ),
+        parameters=[AvailabilityQuery],
+        responses={200: AvailabilityOut, **problem_responses(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["get"])
+    def availability(self, request: Request, sku: str) -> Response:
+        query = _parse(AvailabilityQuery, request.query_params.dict())
+        result = selectors.availability(
+            variant=self.get_object(),
+            near=query.get("near"),
+            click_and_collect=query.get("click_and_collect"),
+        )
+        return Response(AvailabilityOut(result).data)
