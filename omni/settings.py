@@ -218,7 +218,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    # `kind` and `status` name several choice sets: give each enum one unambiguous name.
+    "ENUM_NAME_OVERRIDES": {
+        "LocationKindEnum": "stores.models.LocationKind",
+        "MovementKindEnum": "inventory.models.MovementKind",
+        "ManualMovementKindEnum": "inventory.api.stock_serializers.WRITABLE_KINDS",
+        "TransferStatusEnum": "inventory.models.TransferStatus",
+        "CountStatusEnum": "inventory.models.CountStatus",
+    },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
 }
