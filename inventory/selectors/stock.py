@@ -41,7 +41,7 @@ def stock_levels(
             Q(safety_stock__gt=0) | Q(reorder_point__gt=0)
         )
     if out_of_stock:
-        qs = qs.filter(available_qty=0)
+        qs = qs.filter(available_qty=0)  # type: ignore[misc]  # annotation added by levels_with_available
     return qs.order_by("location__code", "variant__sku")
 
 

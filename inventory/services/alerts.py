@@ -21,10 +21,10 @@ def evaluate_low_stock(level_ids: Iterable[int]) -> tuple[int, int]:
     back. Idempotent: re-running changes nothing. Returns (raised, cleared)."""
     from inventory.selectors import levels_with_available
 
+    levels = levels_with_available(StockLevel.objects.filter(pk__in=list(level_ids)))
+    # available_qty is the annotation added by levels_with_available: the django-stubs plugin cannot see it
     rows = list(
-        levels_with_available(StockLevel.objects.filter(pk__in=list(level_ids))).values_list(
-            "location_id", "variant_id", "available_qty", "reorder_point"
-        )
+        levels.values_list("location_id", "variant_id", "available_qty", "reorder_point")  # type: ignore[misc]
     )
     low = [r for r in rows if r[3] > 0 and r[2] < r[3]]
     ok = [r for r in rows if not (r[3] > 0 and r[2] < r[3])]

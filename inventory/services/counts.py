@@ -102,6 +102,8 @@ def post_count(*, actor: Actor, count_id: int, uncounted_as_zero: bool = False) 
             if not uncounted_as_zero or level is None:
                 continue
             line.counted, line.on_hand_at_count, line.counted_at = 0, level.on_hand, now
+        # every line has a level: start_count lists existing levels, record_count_entry ensures one
+        assert level is not None, f"no stock level for counted variant {line.variant_id}"
         variance = line.counted - (line.on_hand_at_count or 0)
         # what sold since cannot be undone: never below what is still reserved or below zero
         floor = -(level.on_hand - level.reserved)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -30,6 +31,12 @@ from omni.actors import Actor
 from omni.exceptions import InvalidInput
 
 Pair = tuple[int, int]  # (location_id, variant_id)
+
+
+class _Shortage(TypedDict):
+    pair: Pair
+    requested: int
+    available: int
 
 
 @dataclass(frozen=True)
@@ -244,7 +251,7 @@ def reserve_stock(*, owner: str, lines: Sequence[StockLine]) -> list[Reservation
     """Reserve every line or none: InsufficientStock names every line that cannot be had."""
     wanted = _merge(lines)
     levels = lock_levels(wanted)
-    shortages = []
+    shortages: list[_Shortage] = []
     for pair, quantity in wanted.items():
         level = levels.get(pair)
         available = level.available if level else 0

@@ -147,8 +147,10 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         code = "parse_error"
     elif isinstance(exc, exceptions.Throttled):
         code = "throttled"
-        if exc.wait is not None:
-            headers["Retry-After"] = str(int(exc.wait) + 1)
+        # Throttled.__init__ sets `wait` (seconds, or None), but the stubs do not declare the attribute.
+        wait: float | None = getattr(exc, "wait", None)
+        if wait is not None:
+            headers["Retry-After"] = str(int(wait) + 1)
     else:
         code = CODES_BY_STATUS.get(status_code, "error")
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
@@ -24,4 +24,5 @@ class ClientRateThrottle(SimpleRateThrottle):
         # Read at call time (not import time) so that operators and tests can change it.
         from django.conf import settings
 
-        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(self.scope)
+        rates = cast("dict[str, str | None]", settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])
+        return rates.get(self.scope)

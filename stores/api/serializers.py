@@ -9,8 +9,6 @@ from rest_framework import serializers
 
 from stores.models import Location, LocationKind, OpeningHours, location_code_validator
 
-COORD = {"max_digits": 9, "decimal_places": 6, "coerce_to_string": False}
-
 
 class OpeningHoursSerializer(serializers.ModelSerializer):
     opens = serializers.TimeField(format="%H:%M")
@@ -35,10 +33,20 @@ class LocationUpdateIn(serializers.Serializer):
     city = serializers.CharField(max_length=80, required=False)
     country = serializers.RegexField(r"^[A-Z]{2}$", required=False, help_text="ISO 3166-1 alpha-2, e.g. IT")
     latitude = serializers.DecimalField(
-        min_value=Decimal("-90"), max_value=Decimal("90"), required=False, **COORD
+        max_digits=9,
+        decimal_places=6,
+        coerce_to_string=False,
+        min_value=Decimal("-90"),
+        max_value=Decimal("90"),
+        required=False,
     )
     longitude = serializers.DecimalField(
-        min_value=Decimal("-180"), max_value=Decimal("180"), required=False, **COORD
+        max_digits=9,
+        decimal_places=6,
+        coerce_to_string=False,
+        min_value=Decimal("-180"),
+        max_value=Decimal("180"),
+        required=False,
     )
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
@@ -73,8 +81,20 @@ class LocationIn(LocationUpdateIn):
     name = serializers.CharField(max_length=120)
     kind = serializers.ChoiceField(choices=LocationKind.choices)
     city = serializers.CharField(max_length=80)
-    latitude = serializers.DecimalField(min_value=Decimal("-90"), max_value=Decimal("90"), **COORD)
-    longitude = serializers.DecimalField(min_value=Decimal("-180"), max_value=Decimal("180"), **COORD)
+    latitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        coerce_to_string=False,
+        min_value=Decimal("-90"),
+        max_value=Decimal("90"),
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        coerce_to_string=False,
+        min_value=Decimal("-180"),
+        max_value=Decimal("180"),
+    )
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict) and isinstance(data.get("code"), str):
