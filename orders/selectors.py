@@ -1,0 +1,66 @@
+"""Reads of orders, with who may see what: HQ every order; the e-shop its own orders; a kiosk the orders
+it took; a store (client or staff) the orders taken at, picked up at or shipped from its locations."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from omni.actors import Actor
+from orders.models import Allocation, Order, OrderEvent, OrderLine
+
+
+def orders_for(actor: Actor) -> QuerySet[Order]:
+    qs = Order.objects.all()
+    if actor.location_ids is None:
+        if actor.role == "eshop":
+            return qs.filter(api_client=actor.client)
+        return qs
+    ids = actor.location_ids
+    if actor.role == "kiosk":
+        return qs.filter(api_client=actor.client) if actor.client is not None else qs.none()
+    allocated_here = Allocation.objects.filter(line__order=OuterRef("pk"), location_id__in=ids)
+    return qs.filter(Q(location_id__in=ids) | Q(taken_at_id__in=ids) | Exists(allocated_here))
+
+
+def order_list(
+    actor: Actor,
+    *,
+    status: str | None = None,
+    channel: str | None = None,
+    location: str | None = None,
+    customer_email: str | None = None,
+    query: str | None = None,
+) -> QuerySet[Order]:
+    qs = orders_for(actor).select_related("location")
+    if status:
+        qs = qs.filter(status=status)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if location:
+        qs = qs.filter(Q(location__code=location) | Q(lines__allocations__location__code=location)).distinct()
+    if customer_email:
+        qs = qs.filter(customer_email=customer_email.strip().lower())
+    if query:
+        q = query.strip()
+        qs = qs.filter(Q(number__iexact=q) | Q(customer_email__iexact=q) | Q(customer_last_name__icontains=q))
+    return qs.order_by("-created_at", "-id")
+
+
+def order_detail(actor: Actor, number: str) -> Order | None:
+    return (
+        orders_for(actor)
+        .select_related("location", "taken_at", "api_client", "user")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=OrderLine.objects.prefetch_related(
+                    Prefetch("allocations", queryset=Allocation.objects.select_related("location"))
+                ).order_by("id"),
+            ),
+            "shipments__location",
+            "payments",
+            Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "id")),
+        )
+        .filter(number=number)
+        .first()
+    )

@@ -1,0 +1,127 @@
+"""Prices come from the catalog only, the same in every channel: the variant's retail price (VAT included),
+less the single best promotion that applies to it now in this channel, less its pro-rata share of any
+order-level discount (points redeemed). Every figure is stored on the line so returns refund exactly."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Q
+
+from inventory.models import Variant
+from orders.models import Promotion, PromotionKind
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class PricedLine:
+    variant: Variant
+    quantity: int
+    unit_price: Decimal
+    vat_rate: Decimal
+    promotion: Promotion | None = None
+    promotion_discount: Decimal = ZERO
+    order_discount: Decimal = ZERO
+
+    @property
+    def gross(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+    @property
+    def after_promotion(self) -> Decimal:
+        return self.gross - self.promotion_discount
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.after_promotion - self.order_discount
+
+    @property
+    def vat_amount(self) -> Decimal:
+        """The VAT included in the line total (prices include VAT)."""
+        return cents(self.line_total * self.vat_rate / (Decimal(100) + self.vat_rate))
+
+
+def promotions_for(variants: Sequence[Variant], *, channel: str, at: datetime) -> list[Promotion]:
+    """The promotions running now, in this channel, on any of these SKUs, their categories or brands."""
+    if not variants:
+        return []
+    return list(
+        Promotion.objects.filter(active=True, starts_at__lte=at, ends_at__gt=at)
+        .filter(Q(channels=[]) | Q(channels__contains=[channel]))
+        .filter(
+            Q(variant_id__in={v.pk for v in variants})
+            | Q(category_id__in={v.product.category_id for v in variants})
+            | Q(brand_id__in={v.product.brand_id for v in variants})
+        )
+        .order_by("pk")
+    )
+
+
+def unit_discount(promotion: Promotion, unit_price: Decimal) -> Decimal:
+    if promotion.kind == PromotionKind.PERCENT:
+        return min(cents(unit_price * promotion.value / Decimal(100)), unit_price)
+    return min(promotion.value, unit_price)
+
+
+def applies(promotion: Promotion, variant: Variant) -> bool:
+    return (
+        promotion.variant_id == variant.pk
+        or promotion.category_id == variant.product.category_id
+        or promotion.brand_id == variant.product.brand_id
+    )
+
+
+def share_pro_rata(amounts: Sequence[Decimal], discount: Decimal) -> list[Decimal]:
+    """Split a discount over amounts in proportion, to the cent, summing exactly to the discount (largest
+    remainders get the odd cents); never more than an amount itself."""
+    total = sum(amounts, ZERO)
+    discount = min(cents(discount), total)
+    if discount <= 0 or total <= 0:
+        return [ZERO for _ in amounts]
+    exact = [a * discount / total for a in amounts]
+    shares = [e.quantize(CENT, rounding="ROUND_DOWN") for e in exact]
+    left = int((discount - sum(shares, ZERO)) / CENT)
+    by_remainder = sorted(range(len(amounts)), key=lambda i: (exact[i] - shares[i], -i), reverse=True)
+    for i in by_remainder:
+        if left <= 0:
+            break
+        if shares[i] + CENT <= amounts[i]:
+            shares[i] += CENT
+            left -= 1
+    return shares
+
+
+def price_lines(
+    lines: Sequence[tuple[Variant, int]], *, channel: str, at: datetime, order_discount: Decimal = ZERO
+) -> list[PricedLine]:
+    """Price lines (variants with product loaded) in one query for the promotions."""
+    promotions = promotions_for([v for v, _ in lines], channel=channel, at=at)
+    priced = []
+    for variant, quantity in lines:
+        line = PricedLine(
+            variant=variant, quantity=quantity, unit_price=variant.price, vat_rate=variant.product.vat_rate
+        )
+        best: tuple[Decimal, Promotion] | None = None
+        for promotion in promotions:
+            if applies(promotion, variant):
+                off = unit_discount(promotion, variant.price)
+                if best is None or off > best[0]:
+                    best = (off, promotion)
+        if best is not None and best[0] > 0:
+            line.promotion = best[1]
+            line.promotion_discount = best[0] * quantity
+        priced.append(line)
+    if order_discount > 0:
+        shares = share_pro_rata([p.after_promotion for p in priced], order_discount)
+        for line, share in zip(priced, shares, strict=True):
+            line.order_discount = share
+    return priced
