@@ -11,6 +11,7 @@ from omni import views
 api_v1 = [
     path("", include("stores.api.urls")),
     path("", include("inventory.api.urls")),
+    path("", include("orders.api.urls")),
 ]
 
 urlpatterns = [
@@ -22,6 +23,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("locations/", include("stores.urls")),
     path("catalog/", include("inventory.urls")),
+    path("orders/", include("orders.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
