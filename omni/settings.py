@@ -225,6 +225,11 @@ SPECTACULAR_SETTINGS = {
         "ManualMovementKindEnum": "inventory.api.stock_serializers.WRITABLE_KINDS",
         "TransferStatusEnum": "inventory.models.TransferStatus",
         "CountStatusEnum": "inventory.models.CountStatus",
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "ShipmentStatusEnum": "orders.models.ShipmentStatus",
+        "PaymentStatusEnum": "orders.models.PaymentStatus",
+        "FulfilmentTypeEnum": "orders.models.FulfilmentType",
+        "PaymentMethodEnum": "orders.models.PaymentMethod",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
@@ -254,6 +259,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "inventory-low-stock-digest-daily": {
         "task": "inventory.tasks.low_stock_digest_task",
         "schedule": crontab(hour=7, minute=0),
+    },
+    "orders-retry-webhooks": {
+        "task": "orders.tasks.retry_webhooks_task",
+        "schedule": 60.0,
     },
 }
 

@@ -3,10 +3,22 @@ it took; a store (client or staff) the orders taken at, picked up at or shipped 
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from omni.actors import Actor
-from orders.models import Allocation, Order, OrderEvent, OrderLine
+from orders.models import (
+    Allocation,
+    FulfilmentType,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    Shipment,
+    ShipmentStatus,
+)
 
 
 def orders_for(actor: Actor) -> QuerySet[Order]:
@@ -19,7 +31,12 @@ def orders_for(actor: Actor) -> QuerySet[Order]:
     if actor.role == "kiosk":
         return qs.filter(api_client=actor.client) if actor.client is not None else qs.none()
     allocated_here = Allocation.objects.filter(line__order=OuterRef("pk"), location_id__in=ids)
-    return qs.filter(Q(location_id__in=ids) | Q(taken_at_id__in=ids) | Exists(allocated_here))
+    mine = Q(location_id__in=ids) | Q(taken_at_id__in=ids) | Exists(allocated_here)
+    if actor.user is not None:
+        mine |= Q(user=actor.user)  # what a person took themselves, wherever it ships from
+    elif actor.client is not None:
+        mine |= Q(api_client=actor.client)
+    return qs.filter(mine)
 
 
 def order_list(
@@ -30,6 +47,8 @@ def order_list(
     location: str | None = None,
     customer_email: str | None = None,
     query: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
 ) -> QuerySet[Order]:
     qs = orders_for(actor).select_related("location")
     if status:
@@ -43,6 +62,10 @@ def order_list(
     if query:
         q = query.strip()
         qs = qs.filter(Q(number__iexact=q) | Q(customer_email__iexact=q) | Q(customer_last_name__icontains=q))
+    if date_from:
+        qs = qs.filter(created_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(created_at__date__lte=date_to)
     return qs.order_by("-created_at", "-id")
 
 
@@ -63,4 +86,25 @@ def order_detail(actor: Actor, number: str) -> Order | None:
         )
         .filter(number=number)
         .first()
+    )
+
+
+def pending_shipments(actor: Actor, location: Any) -> list[Shipment]:
+    """The delivery orders' shipments waiting to leave `location`, oldest first, with their allocations."""
+    return list(
+        Shipment.objects.filter(
+            location=location,
+            status=ShipmentStatus.PENDING,
+            order__in=orders_for(actor).filter(
+                fulfilment_type=FulfilmentType.DELIVERY, status=OrderStatus.PLACED
+            ),
+        )
+        .select_related("order")
+        .prefetch_related(
+            Prefetch(
+                "allocations",
+                queryset=Allocation.objects.select_related("line__variant__product").order_by("line__sku"),
+            )
+        )
+        .order_by("created_at", "id")
     )

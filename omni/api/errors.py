@@ -70,8 +70,7 @@ def problem(
     }
     if errors is not None:
         body["errors"] = errors
-    body.update(extra)
-    return body
+    return {**extra, **body}
 
 
 def problem_response(status_code: int, code: str | None = None, detail: str | None = None) -> JsonResponse:
