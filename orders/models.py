@@ -295,3 +295,126 @@ class Promotion(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- Webhooks for the e-shop: subscriptions, the outbox (written with the order change), the delivery log ---
+
+WEBHOOK_EVENT_TYPES = ("order.placed", "order.completed", "order.cancelled", "order.shipped")
+
+
+class WebhookSubscription(models.Model):
+    """A receiver of order events. With an API client set, it receives only that client's orders."""
+
+    name = models.CharField(_("name"), max_length=120)
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(_("secret"), max_length=200, help_text=_("Signs each body (HMAC-SHA256)."))
+    events = ArrayField(
+        models.CharField(max_length=40),
+        default=list,
+        help_text=_('Event types, e.g. order.placed, or ["*"] for all.'),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    api_client = models.ForeignKey(
+        "omni.ApiClient",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="webhook_subscriptions",
+        verbose_name=_("API client"),
+        help_text=_("If set, only orders taken by this client."),
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def wants(self, event_type: str) -> bool:
+        return "*" in self.events or event_type in self.events
+
+
+class WebhookEvent(models.Model):
+    """The outbox: one row per order event that at least one subscription wants, written in the
+    transaction that changed the order (so it exists exactly when the change does)."""
+
+    event_type = models.CharField(_("event"), max_length=40)
+    order = models.ForeignKey(
+        Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="webhook_events"
+    )
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.payload.get('number', '')}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+
+
+class WebhookDelivery(models.Model):
+    """One event to one subscription: attempts, the last answer, when to try again."""
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_response_code = models.PositiveIntegerField(_("last response code"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True, default="")
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "event"], name="one_delivery_per_subscription"),
+            models.CheckConstraint(
+                name="webhook_delivery_pending_has_next_attempt",
+                condition=~Q(status="pending") | Q(next_attempt_at__isnull=False),
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="webhook_delivery_due",
+                condition=Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} -> {self.subscription}"
+
+
+# --- Customer emails: one row per (order, kind) so a task run twice sends once ---
+
+
+class OrderEmail(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="emails")
+    kind = models.CharField(_("kind"), max_length=20)
+    to = models.EmailField(_("to"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["order", "kind"], name="one_email_per_order_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to}"

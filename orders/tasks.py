@@ -1,0 +1,38 @@
+"""Orders' Celery tasks: take ids, call a service, idempotent, bounded retries."""
+
+from __future__ import annotations
+
+from smtplib import SMTPException
+
+from celery import shared_task
+from django.db import OperationalError
+
+
+@shared_task(name="orders.tasks.deliver_webhook_task", max_retries=0)
+def deliver_webhook_task(delivery_id: int) -> str:
+    """After the order change commits: try this delivery once. Failures are rescheduled on the row itself
+    (exponential backoff) and picked up by retry_webhooks_task, so the task never retries on its own."""
+    from orders.webhooks import deliver
+
+    return deliver(delivery_id)
+
+
+@shared_task(name="orders.tasks.retry_webhooks_task", max_retries=0)
+def retry_webhooks_task() -> dict[str, int]:
+    """Every minute (beat): send every pending delivery whose next attempt is due."""
+    from orders.webhooks import deliver_due
+
+    return deliver_due()
+
+
+@shared_task(
+    name="orders.tasks.send_order_email_task",
+    autoretry_for=(OperationalError, SMTPException, ConnectionError),
+    max_retries=3,
+    retry_backoff=True,
+)
+def send_order_email_task(order_id: int, kind: str) -> bool:
+    """After the order change commits: send the customer this email once (a second run sends nothing)."""
+    from orders.notifications import send_order_email
+
+    return send_order_email(order_id=order_id, kind=kind)
