@@ -16,6 +16,7 @@ from inventory.services.stock import (
     receive_into_stock,
     record_movement,
     release_reservations,
+    release_reserved_units,
     reserve_stock,
     set_stock_parameters,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "record_count_entry",
     "record_movement",
     "release_reservations",
+    "release_reserved_units",
     "request_transfer",
     "reserve_stock",
     "set_stock_parameters",

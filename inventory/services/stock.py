@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TypedDict
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from inventory.exceptions import InsufficientStock
@@ -247,14 +247,24 @@ def _merge(lines: Sequence[StockLine]) -> dict[Pair, int]:
 
 
 @transaction.atomic
-def reserve_stock(*, owner: str, lines: Sequence[StockLine]) -> list[Reservation]:
-    """Reserve every line or none: InsufficientStock names every line that cannot be had."""
+def reserve_stock(
+    *, owner: str, lines: Sequence[StockLine], use_safety_stock: bool = False
+) -> list[Reservation]:
+    """Reserve every line or none: InsufficientStock names every line that cannot be had.
+
+    With use_safety_stock the safety stock may be held too (units that arrived for this very owner, e.g. a
+    transfer received for a customer's order): only on_hand - reserved limits it."""
     wanted = _merge(lines)
     levels = lock_levels(wanted)
     shortages: list[_Shortage] = []
     for pair, quantity in wanted.items():
         level = levels.get(pair)
-        available = level.available if level else 0
+        if level is None:
+            available = 0
+        elif use_safety_stock:
+            available = max(level.on_hand - level.reserved, 0)
+        else:
+            available = level.available
         if available < quantity:
             shortages.append({"pair": pair, "requested": quantity, "available": available})
     if shortages:
@@ -317,6 +327,45 @@ def release_reservations(*, owner: str) -> int:
     )
     _queue_low_stock_check(changes)
     return sum(r.quantity for r in active)
+
+
+@transaction.atomic
+def release_reserved_units(*, owner: str, location_id: int, variant_id: int, quantity: int) -> int:
+    """Release part of what an owner holds of one SKU at one location (e.g. units found missing on the
+    shelf): its newest reservations first, a reservation cut down or released whole. Returns the units
+    released (at most what the owner holds there)."""
+    if quantity <= 0:
+        raise InvalidInput(
+            "Quantities are whole numbers of 1 or more.", errors={"quantity": ["Must be >= 1."]}
+        )
+    pair = (location_id, variant_id)
+    level = lock_levels([pair]).get(pair)
+    if level is None:
+        return 0
+    active = list(
+        Reservation.objects.select_for_update()
+        .filter(owner=owner, location_id=location_id, variant_id=variant_id, state=ReservationState.ACTIVE)
+        .order_by("-pk")
+    )
+    now = timezone.now()
+    left = quantity
+    released_ids: list[int] = []
+    for r in active:
+        if left == 0:
+            break
+        if r.quantity <= left:
+            released_ids.append(r.pk)
+            left -= r.quantity
+        else:
+            Reservation.objects.filter(pk=r.pk).update(quantity=F("quantity") - left)
+            left = 0
+    if released_ids:
+        Reservation.objects.filter(pk__in=released_ids).update(state=ReservationState.RELEASED, closed_at=now)
+    released = quantity - left
+    if released:
+        _apply_level_changes({level.pk: (0, -released)}, now=now)
+        _queue_low_stock_check([level.pk])
+    return released
 
 
 @transaction.atomic

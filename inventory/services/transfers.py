@@ -18,6 +18,7 @@ from inventory.services.stock import (
     release_reservations,
     reserve_stock,
 )
+from inventory.signals import transfer_received, transfer_shipped
 from omni.actors import Actor
 from omni.exceptions import Forbidden, InvalidInput, InvalidTransition
 
@@ -103,6 +104,7 @@ def ship_transfer(*, actor: Actor, transfer_id: int, carrier: str = "", tracking
     transfer.shipped_at = timezone.now()
     transfer.carrier, transfer.tracking = carrier[:80], tracking[:120]
     transfer.save(update_fields=["status", "shipped_at", "carrier", "tracking"])
+    transfer_shipped.send(sender=Transfer, transfer=transfer, actor=actor)
     return transfer
 
 
@@ -156,6 +158,13 @@ def receive_transfer(*, actor: Actor, transfer_id: int, lines: Sequence[Received
     transfer.status = TransferStatus.RECEIVED
     transfer.received_at = timezone.now()
     transfer.save(update_fields=["status", "received_at"])
+    # In this transaction: a listener (orders, for ship-to-store) holds the units it was waiting for.
+    transfer_received.send(
+        sender=Transfer,
+        transfer=transfer,
+        received={v: line.quantity_received or 0 for v, line in transfer_lines.items()},
+        actor=actor,
+    )
     return transfer
 
 
