@@ -1,0 +1,7 @@
+from rest_framework.routers import SimpleRouter
+
+from loyalty.api.views import MemberViewSet
+
+router = SimpleRouter(trailing_slash=True)
+router.register("loyalty/members", MemberViewSet, basename="loyalty-member")
+urlpatterns = router.urls

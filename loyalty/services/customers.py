@@ -1,0 +1,373 @@
+"""Customers and members: one profile per person across channels, enrolment, merging duplicates, the GDPR
+export and erasure.
+
+Matching: by email first (case-insensitive; a merged duplicate's email leads to the profile it was merged
+into); then by phone (normalised), but only onto a profile without an email or when no email is given,
+since a household may share a phone and an email is the stronger identity."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from loyalty import conf
+from loyalty.cards import new_card_number
+from loyalty.exceptions import LoyaltyInvalid, MemberExists
+from loyalty.models import (
+    Customer,
+    ExpiryWarning,
+    LedgerKind,
+    Member,
+    MemberAccess,
+    MemberStatus,
+    PointsLot,
+    TierChange,
+)
+from loyalty.services.ledger import (
+    apply_draws,
+    lock_members,
+    locked_lots,
+    write_entry,
+)
+from loyalty.services.tiers import tier_for, tiers, update_tier
+from omni.actors import Actor
+from omni.services import record_audit
+
+CARD_ATTEMPTS = 8
+_PHONE_JUNK = re.compile(r"[\s().\-/]")
+
+
+def normalize_email(email: str | None) -> str:
+    return (email or "").strip().lower()
+
+
+def normalize_phone(phone: str | None) -> str:
+    """ "+39 02 1234-5678" and "0039 02 12345678" -> "+390212345678"; no prefix -> the default one."""
+    raw = _PHONE_JUNK.sub("", (phone or "").strip())
+    if not raw:
+        return ""
+    if raw.startswith("00"):
+        raw = "+" + raw[2:]
+    if not raw.startswith("+"):
+        raw = conf.default_phone_prefix() + raw
+    if not re.fullmatch(r"\+[0-9]{6,17}", raw):
+        raise LoyaltyInvalid.on("phone", "A phone number is digits, optionally with a + prefix.")
+    return raw
+
+
+def _root(customer: Customer) -> Customer:
+    for _ in range(5):
+        if customer.merged_into_id is None:
+            return customer
+        customer = Customer.objects.get(pk=customer.merged_into_id)
+    return customer
+
+
+def _set_consent(customer: Customer, consent: bool | None, now: datetime, changed: list[str]) -> None:
+    if consent is not None and (
+        consent != customer.marketing_consent or customer.marketing_consent_at is None
+    ):
+        customer.marketing_consent = consent
+        customer.marketing_consent_at = now
+        changed += ["marketing_consent", "marketing_consent_at"]
+
+
+def _fill_blanks(customer: Customer, values: dict[str, str], changed: list[str]) -> None:
+    for name, value in values.items():
+        if value and not getattr(customer, name):
+            setattr(customer, name, value)
+            changed.append(name)
+
+
+def find_customer(email: str = "", phone: str = "") -> Customer | None:
+    """The active profile for this email, else for this phone (see the module's matching rules)."""
+    email = normalize_email(email)
+    if email:
+        found = Customer.objects.filter(email=email).first()
+        if found is not None:
+            return _root(found)
+    if phone:
+        candidates = Customer.objects.filter(phone=phone, merged_into__isnull=True, erased_at__isnull=True)
+        if email:
+            candidates = candidates.filter(email="")
+        return candidates.order_by("created_at", "pk").first()
+    return None
+
+
+@transaction.atomic
+def get_or_create_customer(
+    email: str,
+    phone: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    marketing_consent: bool | None = None,
+    *,
+    language: str = "",
+) -> tuple[Customer, bool]:
+    """The one profile of this person, created if new: (customer, created). Blank fields of an existing
+    profile are filled in; `marketing_consent` None leaves the consent as it is."""
+    email = normalize_email(email)
+    phone = normalize_phone(phone)
+    if not email and not phone:
+        raise LoyaltyInvalid.on("email", "A customer has an email or a phone number.")
+    now = timezone.now()
+    values = {"email": email, "phone": phone, "first_name": first_name[:80], "last_name": last_name[:80]}
+    if language:
+        values["language"] = language
+    customer = find_customer(email, phone)
+    created = False
+    if customer is None:
+        try:
+            with transaction.atomic():
+                customer = Customer.objects.create(created_at=now, **values)
+                created = True
+        except IntegrityError:  # the same email, created concurrently: use that one
+            customer = find_customer(email, phone)
+            if customer is None:
+                raise
+    changed: list[str] = []
+    if not created:
+        _fill_blanks(customer, values, changed)
+    _set_consent(customer, marketing_consent, now, changed)
+    if changed:
+        customer.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
+    return customer, created
+
+
+def grant_access(member: Member, actor: Actor | None, via: str) -> None:
+    """Remember that this API client enrolled or looked up this member: it may read it from now on."""
+    if actor is not None and actor.client is not None:
+        MemberAccess.objects.bulk_create(
+            [MemberAccess(member=member, api_client=actor.client, via=via)], ignore_conflicts=True
+        )
+
+
+@transaction.atomic
+def enroll_member(
+    *,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    phone: str | None = None,
+    actor: Actor | None,
+    marketing_consent: bool | None = None,
+    language: str = "",
+) -> Member:
+    """Enrol a person (matched or created as a customer) with a new card. 409 `member_exists` when the
+    email (or the profile it leads to) is already enrolled."""
+    if not normalize_email(email):
+        raise LoyaltyInvalid.on("email", "A member enrols with an email address.")
+    customer, _ = get_or_create_customer(
+        email, phone, first_name, last_name, marketing_consent, language=language
+    )
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if Member.objects.filter(customer=customer).exists():
+        raise MemberExists(f"{normalize_email(email)} is already enrolled in the loyalty programme.")
+    now = timezone.now()
+    first_tier = tier_for(0, tiers())
+    for _attempt in range(CARD_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                member = Member.objects.create(
+                    customer=customer,
+                    card_number=new_card_number(),
+                    tier=first_tier,
+                    tier_since=now,
+                    enrolled_at=now,
+                    enrolled_by_client=actor.client if actor else None,
+                    enrolled_by_user=actor.user if actor else None,
+                )
+            break
+        except IntegrityError:
+            if Member.objects.filter(customer=customer).exists():
+                raise MemberExists(
+                    f"{normalize_email(email)} is already enrolled in the loyalty programme."
+                ) from None
+            # a card number drawn twice: draw again
+    else:  # pragma: no cover - 10^10 numbers
+        raise RuntimeError("Could not draw a free card number.")
+    if first_tier is not None:
+        TierChange.objects.create(
+            member=member, to_tier=first_tier, qualifying_points=0, reason="enrolled", created_at=now
+        )
+    grant_access(member, actor, MemberAccess.Via.ENROLLED)
+    return member
+
+
+# --- Merging duplicates ----------------------------------------------------------------------------------
+
+
+def _move_points(keep: Member, merge: Member, *, actor: Actor | None, now: datetime, audit_id: int) -> int:
+    """Move every lot with points left from `merge` to `keep`, each keeping its expiry and pending date:
+    one adjustment out of `merge` (drawing the lots) and one into `keep` (new lots, same dates)."""
+    lots = locked_lots(merge, now=now, spendable_only=False)
+    total = sum(lot.remaining for lot in lots)
+    if total <= 0:
+        return 0
+    reason = f"Merged: member {merge.card_number} into {keep.card_number}"
+    source = {"source_type": "merge", "source_id": str(audit_id)}
+    moves = [(lot, lot.remaining) for lot in lots]
+    out = write_entry(
+        merge, LedgerKind.ADJUST, -total, actor=actor, now=now, reason=reason, source_line="out", **source
+    )
+    apply_draws(out, moves, now=now)
+    into = write_entry(
+        keep, LedgerKind.ADJUST, total, actor=actor, now=now, reason=reason, source_line="in", **source
+    )
+    PointsLot.objects.bulk_create(
+        [
+            PointsLot(
+                member=keep,
+                entry=into,
+                points=points,
+                remaining=points,
+                created_at=now,
+                available_at=lot.available_at,
+                expires_at=lot.expires_at,
+            )
+            for lot, points in moves
+        ]
+    )
+    return total
+
+
+@transaction.atomic
+def merge_customers(*, keep: Customer, merge: Customer, actor: Actor | None, reason: str) -> Customer:
+    """Merge the duplicate `merge` into `keep` (audited). `merge` stays as a tombstone pointing at `keep`,
+    so its email still finds the person. Its member's points move to `keep`'s member with their expiries
+    (or, when `keep` has no member, that member simply moves over); its earns keep qualifying for tiers."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise LoyaltyInvalid.on("reason", "Say why these customers are merged.")
+    if keep.pk == merge.pk:
+        raise LoyaltyInvalid.on("merge", "A customer cannot be merged into itself.")
+    locked = {
+        c.pk: c
+        for c in Customer.objects.select_for_update().filter(pk__in=[keep.pk, merge.pk]).order_by("pk")
+    }
+    keep, merge = locked[keep.pk], locked[merge.pk]
+    for customer, name in ((keep, "keep"), (merge, "merge")):
+        if not customer.is_active:
+            raise LoyaltyInvalid.on(name, f"Customer {customer.pk} is already merged or erased.")
+    now = timezone.now()
+    audit = record_audit(
+        action="loyalty.customers_merged",
+        actor=actor,
+        object_type="loyalty_customer",
+        object_id=keep.pk,
+        reason=reason,
+        data={"merged_customer": merge.pk},
+    )
+    members = {m.customer_id: m for m in Member.objects.filter(customer__in=[keep, merge])}
+    keep_member, merge_member = members.get(keep.pk), members.get(merge.pk)
+    moved = 0
+    if merge_member is not None and keep_member is None:
+        Member.objects.filter(pk=merge_member.pk).update(customer=keep)
+    elif merge_member is not None and keep_member is not None:
+        locked_members = lock_members([keep_member.pk, merge_member.pk])
+        keep_member, merge_member = locked_members[keep_member.pk], locked_members[merge_member.pk]
+        moved = _move_points(keep_member, merge_member, actor=actor, now=now, audit_id=audit.pk)
+        Member.objects.filter(merged_into=merge_member).update(merged_into=keep_member)
+        Member.objects.filter(pk=merge_member.pk).update(status=MemberStatus.MERGED, merged_into=keep_member)
+        accesses = MemberAccess.objects.filter(member=merge_member)
+        MemberAccess.objects.bulk_create(
+            [MemberAccess(member=keep_member, api_client_id=a.api_client_id, via=a.via) for a in accesses],
+            ignore_conflicts=True,
+        )
+        update_tier(keep_member, reason=f"merged with member {merge_member.card_number}")
+    changed: list[str] = []
+    _fill_blanks(
+        keep,
+        {
+            "phone": merge.phone,
+            "first_name": merge.first_name,
+            "last_name": merge.last_name,
+            "language": merge.language,
+        },
+        changed,
+    )
+    if keep.marketing_consent_at is None and merge.marketing_consent_at is not None:
+        _set_consent(keep, merge.marketing_consent, merge.marketing_consent_at, changed)
+    if changed:
+        keep.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
+    Customer.objects.filter(merged_into=merge).update(merged_into=keep)
+    merge.merged_into = keep
+    merge.merged_at = now
+    merge.save(update_fields=["merged_into", "merged_at", "updated_at"])
+    audit.data = {**audit.data, "points_moved": moved, "members": [m.pk for m in members.values()]}
+    audit.save(update_fields=["data"])
+    return keep
+
+
+# --- GDPR: export and erasure ---------------------------------------------------------------------------
+
+
+def export_customer(customer: Customer) -> dict[str, Any]:
+    """Everything Omni holds on this person (Art. 15/20 GDPR), as JSON-ready data: the profile and its
+    merged duplicates, consent, card, points, tier history, every ledger entry and lot, and the orders and
+    returns of every channel that carry one of the person's email addresses."""
+    from loyalty.selectors import customer_export_data
+
+    return customer_export_data(customer)
+
+
+@transaction.atomic
+def erase_customer(*, customer: Customer, actor: Actor | None, reason: str) -> Customer:
+    """Anonymise the person (Art. 17 GDPR): blank every personal field of the profile and of its merged
+    duplicates, give the member a new random card number (the old card no longer leads anywhere) and
+    forget which clients looked it up. The ledger stays as it is (append-only, with the member's totals),
+    so the programme's books still add up; it holds no personal data beyond free-text reasons staff
+    wrote. Orders keep their own copy of the email: erasing those belongs to the orders app."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise LoyaltyInvalid.on("reason", "Say why this customer is erased (e.g. the request's reference).")
+    customer = _root(Customer.objects.select_for_update().get(pk=customer.pk))
+    if customer.erased_at is not None:
+        return customer
+    now = timezone.now()
+    people = Customer.objects.filter(Q(pk=customer.pk) | Q(merged_into=customer))
+    ids = list(people.values_list("pk", flat=True))
+    Customer.objects.filter(pk__in=ids).update(
+        email="",
+        phone="",
+        first_name="",
+        last_name="",
+        language="",
+        marketing_consent=False,
+        marketing_consent_at=now,
+        erased_at=now,
+        updated_at=now,
+    )
+    members = list(Member.objects.select_for_update().filter(customer_id__in=ids))
+    for member in members:
+        for _attempt in range(CARD_ATTEMPTS):
+            try:
+                with transaction.atomic():
+                    Member.objects.filter(pk=member.pk).update(
+                        card_number=new_card_number(),
+                        status=MemberStatus.ERASED if member.status == MemberStatus.ACTIVE else member.status,
+                    )
+                break
+            except IntegrityError:
+                continue
+    member_ids = [m.pk for m in members]
+    merged_member_ids = list(
+        Member.objects.filter(merged_into_id__in=member_ids).values_list("pk", flat=True)
+    )
+    MemberAccess.objects.filter(member_id__in=member_ids + merged_member_ids).delete()
+    ExpiryWarning.objects.filter(member_id__in=member_ids + merged_member_ids).update(to="")
+    record_audit(
+        action="loyalty.customer_erased",
+        actor=actor,
+        object_type="loyalty_customer",
+        object_id=customer.pk,
+        reason=reason,
+        data={"customers": ids, "members": member_ids},
+    )
+    customer.refresh_from_db()
+    return customer

@@ -1,0 +1,169 @@
+"""Expiry: every lot expires on its own date (LOYALTY_POINTS_EXPIRY_MONTHS after it was earned). The
+daily job writes one `expire` entry per lot with points left, drawing them; a member is warned by email
+LOYALTY_EXPIRY_WARNING_DAYS ahead, once per lot (one email gathers every lot due in the window).
+
+Both jobs work member by member, each in its own short transaction under the member's lock, so a long run
+never holds many locks, and a second run (or two at once) finds nothing left to do."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
+
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from kombu.exceptions import OperationalError as BrokerError
+
+from loyalty import conf
+from loyalty.models import ExpiryWarning, LedgerKind, MemberStatus, PointsLot
+from loyalty.services.ledger import EntrySpec, apply_draws, lock_member, write_entries
+
+logger = logging.getLogger(__name__)
+
+
+def _due(as_of: datetime):  # type: ignore[no-untyped-def]
+    return PointsLot.objects.filter(expires_at__lte=as_of, expired_at__isnull=True, remaining__gt=0)
+
+
+@transaction.atomic
+def _expire_member(member_id: int, as_of: datetime) -> int:
+    member = lock_member(member_id)
+    lots = list(_due(as_of).select_for_update().filter(member=member).order_by("expires_at", "id"))
+    if not lots:
+        return 0
+    now = timezone.now()
+    specs = [
+        EntrySpec(
+            LedgerKind.EXPIRE,
+            -lot.remaining,
+            {
+                "source_type": "lot",
+                "source_id": str(lot.pk),
+                "expires_at": lot.expires_at,
+                "reason": f"Expired: points of {timezone.localtime(lot.created_at):%Y-%m-%d}",
+            },
+        )
+        for lot in lots
+    ]
+    entries = write_entries(member, specs, actor=None, now=now)
+    total = 0
+    for entry, lot in zip(entries, lots, strict=True):
+        total += lot.remaining
+        apply_draws(entry, [(lot, lot.remaining)], now=now)
+        lot.expired_at = now
+    PointsLot.objects.bulk_update(lots, ["expired_at"])
+    return total
+
+
+def expire_points(*, as_of: datetime | None = None) -> int:
+    """Expire every lot whose date has come (`as_of`, default now). Returns the points expired."""
+    as_of = as_of or timezone.now()
+    member_ids = sorted(set(_due(as_of).values_list("member_id", flat=True)))
+    total = sum(_expire_member(member_id, as_of) for member_id in member_ids)
+    # lots spent to the last point before their date: nothing to expire, only mark them
+    PointsLot.objects.filter(expires_at__lte=as_of, expired_at__isnull=True, remaining=0).update(
+        expired_at=timezone.now()
+    )
+    return total
+
+
+# --- Warnings -------------------------------------------------------------------------------------------
+
+
+def _to_warn(as_of: datetime):  # type: ignore[no-untyped-def]
+    horizon = as_of + timedelta(days=conf.expiry_warning_days())
+    return PointsLot.objects.filter(
+        expires_at__gt=as_of,
+        expires_at__lte=horizon,
+        expired_at__isnull=True,
+        remaining__gt=0,
+        warning__isnull=True,
+        member__status=MemberStatus.ACTIVE,
+    ).exclude(member__customer__email="")
+
+
+@transaction.atomic
+def _warn_member(member_id: int, as_of: datetime) -> ExpiryWarning | None:
+    member = lock_member(member_id)
+    lots = list(_to_warn(as_of).select_for_update(of=("self",)).filter(member=member).order_by("expires_at"))
+    if not lots:
+        return None
+    warning = ExpiryWarning.objects.create(
+        member=member,
+        points=sum(lot.remaining for lot in lots),
+        expires_at=lots[0].expires_at,
+        to=member.customer.email,
+    )
+    PointsLot.objects.filter(pk__in=[lot.pk for lot in lots]).update(warning=warning)
+    warning_id = warning.pk
+    transaction.on_commit(lambda: _enqueue(warning_id), robust=True)
+    return warning
+
+
+def _enqueue(warning_id: int) -> None:
+    from loyalty.tasks import send_expiry_warning_task
+
+    try:
+        send_expiry_warning_task.delay(warning_id)
+    except BrokerError:
+        logger.warning("Broker unreachable: expiry warning %s is not sent now.", warning_id)
+
+
+def send_expiry_warnings(*, as_of: datetime | None = None) -> int:
+    """Gather, per member, the lots expiring within LOYALTY_EXPIRY_WARNING_DAYS of `as_of` not yet warned
+    about, and queue one email for them (after commit). Returns the number of emails queued."""
+    as_of = as_of or timezone.now()
+    member_ids = sorted(set(_to_warn(as_of).values_list("member_id", flat=True)))
+    return sum(1 for member_id in member_ids if _warn_member(member_id, as_of) is not None)
+
+
+def render_expiry_warning(warning: ExpiryWarning, language: str) -> tuple[str, str, str]:
+    member = warning.member
+    customer = member.customer
+    context = {
+        "warning": warning,
+        "member": member,
+        "customer": customer,
+        "points": warning.points,
+        "expires_at": timezone.localtime(warning.expires_at),
+        "value": (Decimal(warning.points) / conf.points_per_euro_redeemed()).quantize(
+            Decimal("0.01"), ROUND_DOWN
+        ),
+        "points_per_euro": conf.points_per_euro_redeemed(),
+        "site_name": "Omni",
+    }
+    with translation.override(language):
+        context["LANGUAGE_CODE"] = translation.get_language()
+        subject = render_to_string("loyalty/email/expiry_warning_subject.txt", context)
+        text = render_to_string("loyalty/email/expiry_warning.txt", context)
+        html = render_to_string("loyalty/email/expiry_warning.html", context)
+    return " ".join(subject.split()), text, html
+
+
+def deliver_expiry_warning(warning_id: int) -> bool:
+    """Send one warning unless it went already (its row is locked while sending, so two runs of the task
+    never both send it). Returns whether it was sent now."""
+    with transaction.atomic():
+        warning = (
+            ExpiryWarning.objects.select_for_update(of=("self",))
+            .select_related("member__customer")
+            .filter(pk=warning_id)
+            .first()
+        )
+        if warning is None or warning.sent_at is not None:
+            return False
+        customer = warning.member.customer
+        if not customer.email or warning.member.status != MemberStatus.ACTIVE:
+            return False
+        language = customer.language or conf.customer_language()
+        subject, text, html = render_expiry_warning(warning, language)
+        message = EmailMultiAlternatives(subject, text, None, [customer.email])
+        message.attach_alternative(html, "text/html")
+        message.send()
+        warning.sent_at = timezone.now()
+        warning.to = customer.email
+        warning.save(update_fields=["sent_at", "to"])
+    return True
