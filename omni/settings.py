@@ -205,6 +205,10 @@ REST_FRAMEWORK = {
 OMNI_API_MAX_PAGE_SIZE = 200
 OMNI_IDEMPOTENCY_TTL = timedelta(hours=24)
 OMNI_CURRENCY = "EUR"
+# Click and collect: how long a ship-to-store transfer takes before the store can prepare the order.
+OMNI_TRANSFER_LEAD_HOURS = float(os.environ.get("OMNI_TRANSFER_LEAD_HOURS", "48"))
+# Returns: days from completion a customer may bring an order back, per channel (else "default").
+OMNI_RETURN_WINDOW_DAYS = {"default": 30, "marketplace": 14}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Omni API",
@@ -230,6 +234,13 @@ SPECTACULAR_SETTINGS = {
         "PaymentStatusEnum": "orders.models.PaymentStatus",
         "FulfilmentTypeEnum": "orders.models.FulfilmentType",
         "PaymentMethodEnum": "orders.models.PaymentMethod",
+        "LedgerKindEnum": "loyalty.models.LedgerKind",
+        "DeskPaymentMethodEnum": "orders.services.pickup.DESK_PAYMENT_METHODS",
+        "ShortPickResolutionEnum": "orders.services.pickup.RESOLUTIONS",
+        "ReturnStatusEnum": "orders.models.ReturnStatus",
+        "ReturnConditionEnum": "orders.models.ReturnCondition",
+        "ReturnReasonEnum": "orders.models.ReturnReason",
+        "RefundMethodEnum": "orders.services.returns.REFUND_METHODS",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
@@ -248,6 +259,22 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "loyalty-expire-points-daily": {
+        "task": "loyalty.tasks.expire_points_task",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    "loyalty-expiry-warnings-daily": {
+        "task": "loyalty.tasks.send_expiry_warnings_task",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    "loyalty-refresh-tiers-nightly": {
+        "task": "loyalty.tasks.refresh_tiers_task",
+        "schedule": crontab(hour=2, minute=45),
+    },
+    "loyalty-check-nightly": {
+        "task": "loyalty.tasks.check_loyalty_task",
+        "schedule": crontab(hour=3, minute=45),
+    },
     "omni-purge-idempotency-keys": {
         "task": "omni.tasks.purge_idempotency_keys_task",
         "schedule": crontab(minute=17),
@@ -264,7 +291,24 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "orders.tasks.retry_webhooks_task",
         "schedule": 60.0,
     },
+    "orders-expire-pickups": {
+        "task": "orders.tasks.expire_pickups_task",
+        "schedule": crontab(minute="*/10"),
+    },
+    "orders-pickup-reminders": {
+        "task": "orders.tasks.pickup_reminders_task",
+        "schedule": crontab(minute=5),
+    },
 }
+
+# --- Loyalty (defaults in loyalty/conf.py; docs/ARCHITECTURE.md, Loyalty) ---
+LOYALTY_POINTS_PER_EURO = int(os.environ.get("LOYALTY_POINTS_PER_EURO", "1"))  # per whole euro paid
+LOYALTY_POINTS_PER_EURO_REDEEMED = int(os.environ.get("LOYALTY_POINTS_PER_EURO_REDEEMED", "100"))
+LOYALTY_POINTS_EXPIRY_MONTHS = 12
+LOYALTY_PENDING_PERIOD = env_bool("LOYALTY_PENDING_PERIOD", False)  # lock points until returns close
+# pending until the order channel's OMNI_RETURN_WINDOW_DAYS closes (or LOYALTY_RETURN_WINDOW_DAYS if set)
+LOYALTY_EXPIRY_WARNING_DAYS = 30
+LOYALTY_CARD_PREFIX = os.environ.get("LOYALTY_CARD_PREFIX", "29")
 
 LOGGING = {
     "version": 1,

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("stores.api.urls")),
     path("", include("inventory.api.urls")),
     path("", include("orders.api.urls")),
+    path("", include("loyalty.api.urls")),
 ]
 
 urlpatterns = [
@@ -24,6 +25,7 @@ urlpatterns = [
     path("locations/", include("stores.urls")),
     path("catalog/", include("inventory.urls")),
     path("orders/", include("orders.urls")),
+    path("loyalty/", include("loyalty.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -7,7 +7,12 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self) -> None:
+        from inventory.signals import transfer_received, transfer_shipped
         from omni.dashboard import register_panel
         from orders.panels import orders_panel
+        from orders.services.ship_to_store import on_transfer_received, on_transfer_shipped
 
         register_panel(orders_panel)
+        # Ship to store: inventory tells, without importing orders, when an order's transfer moves.
+        transfer_shipped.connect(on_transfer_shipped, dispatch_uid="orders.ship_to_store.shipped")
+        transfer_received.connect(on_transfer_received, dispatch_uid="orders.ship_to_store.received")

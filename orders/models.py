@@ -86,6 +86,14 @@ class Order(models.Model):
     shipped_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Click and collect (orders.services.pickup): when it was promised, made ready, and held until; the code
+    # the customer shows at the desk (6 digits while ready, else blank), and the lockout after wrong codes.
+    promised_ready_at = models.DateTimeField(_("promised ready"), null=True, blank=True)
+    ready_at = models.DateTimeField(_("ready"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("held until"), null=True, blank=True)
+    pickup_code = models.CharField(_("pickup code"), max_length=6, blank=True, default="")
+    pickup_failed_attempts = models.PositiveSmallIntegerField(_("wrong pickup codes"), default=0)
+    pickup_locked_at = models.DateTimeField(_("pickup locked"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -98,10 +106,41 @@ class Order(models.Model):
                 name="order_location_unless_delivery",
                 condition=Q(fulfilment_type="delivery") | Q(location__isnull=False),
             ),
+            models.CheckConstraint(
+                name="order_pickup_code_six_digits",
+                condition=Q(pickup_code="") | Q(pickup_code__regex=r"^[0-9]{6}$"),
+            ),
+            models.CheckConstraint(
+                name="order_pickup_fields_only_for_pickup",
+                condition=Q(fulfilment_type="pickup")
+                | Q(
+                    ready_at__isnull=True,
+                    expires_at__isnull=True,
+                    pickup_code="",
+                    pickup_locked_at__isnull=True,
+                ),
+            ),
+            models.CheckConstraint(
+                name="order_ready_has_code_and_times",
+                condition=~Q(status="ready_for_pickup")
+                | (Q(ready_at__isnull=False, expires_at__isnull=False) & ~Q(pickup_code="")),
+            ),
+            models.CheckConstraint(
+                name="order_pickup_expires_after_ready",
+                condition=Q(ready_at__isnull=True)
+                | Q(expires_at__isnull=True)
+                | Q(expires_at__gt=models.F("ready_at")),
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "created_at"], name="order_status_created"),
             models.Index(fields=["channel", "created_at"], name="order_channel_created"),
+            # the expiry and reminder jobs: pickups still waiting, by when they expire
+            models.Index(
+                fields=["expires_at"],
+                name="order_pickup_expiry",
+                condition=Q(status__in=["placed", "ready_for_pickup"], expires_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -110,6 +149,10 @@ class Order(models.Model):
     @property
     def reservation_owner(self) -> str:
         return f"order:{self.number}"
+
+    @property
+    def pickup_locked(self) -> bool:
+        return self.pickup_locked_at is not None
 
     @property
     def customer_name(self) -> str:
@@ -131,12 +174,24 @@ class OrderLine(models.Model):
     order_discount = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
     line_total = models.DecimalField(_("line total"), max_digits=12, decimal_places=2)
     vat_amount = models.DecimalField(_("VAT"), max_digits=12, decimal_places=2)
+    # Click and collect: units put in the customer's bag, units found missing on the shelf (short picks),
+    # and units taken off the order (`quantity` is what is still ordered, priced and to be handed over).
+    picked_quantity = models.PositiveIntegerField(_("picked"), default=0)
+    short_quantity = models.PositiveIntegerField(_("missing when picked"), default=0)
+    cancelled_quantity = models.PositiveIntegerField(_("cancelled"), default=0)
 
     class Meta:
         ordering = ["order", "id"]
         constraints = [
-            models.CheckConstraint(name="order_line_quantity_positive", condition=Q(quantity__gt=0)),
+            # a line keeps at least one unit unless units were cancelled off it
+            models.CheckConstraint(
+                name="order_line_quantity_positive", condition=Q(quantity__gt=0) | Q(cancelled_quantity__gt=0)
+            ),
             models.CheckConstraint(name="order_line_total_non_negative", condition=Q(line_total__gte=0)),
+            models.CheckConstraint(
+                name="order_line_picked_within_quantity",
+                condition=Q(picked_quantity__lte=models.F("quantity")),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -144,7 +199,9 @@ class OrderLine(models.Model):
 
 
 class Allocation(models.Model):
-    """Where a line's units are held (reserved) and leave from."""
+    """Where a line's units are held (reserved) and leave from. Ship to store: `location` is the source and
+    `transfer` the inventory transfer bringing the units to the pickup store (held at the source under the
+    transfer until it ships; reserved for the order at the store once it is received)."""
 
     line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="allocations")
     location = models.ForeignKey("stores.Location", on_delete=models.PROTECT, related_name="+")
@@ -152,10 +209,17 @@ class Allocation(models.Model):
     shipment = models.ForeignKey(
         "orders.Shipment", on_delete=models.SET_NULL, null=True, blank=True, related_name="allocations"
     )
+    transfer = models.ForeignKey(
+        "inventory.Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [
-            models.CheckConstraint(name="allocation_quantity_positive", condition=Q(quantity__gt=0))
+            models.CheckConstraint(name="allocation_quantity_positive", condition=Q(quantity__gt=0)),
+            models.CheckConstraint(
+                name="allocation_shipment_or_transfer",
+                condition=Q(shipment__isnull=True) | Q(transfer__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -197,6 +261,7 @@ class PaymentMethod(models.TextChoices):
     GIFT_CARD = "gift_card", _("Gift card")
     PAY_AT_PICKUP = "pay_at_pickup", _("Pay at pickup")
     MARKETPLACE = "marketplace", _("Marketplace")
+    RETURN_CREDIT = "return_credit", _("Return credit")
 
 
 class PaymentStatus(models.TextChoices):
@@ -213,12 +278,20 @@ class Payment(models.Model):
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3, default="EUR")
     reference = models.CharField(max_length=120, blank=True, default="")
+    # captured money owed back after units were cancelled off the order (the payment provider refunds it)
+    refund_due = models.DecimalField(_("refund due"), max_digits=12, decimal_places=2, default=ZERO)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["order", "id"]
-        constraints = [models.CheckConstraint(name="payment_amount_non_negative", condition=Q(amount__gte=0))]
+        constraints = [
+            models.CheckConstraint(name="payment_amount_non_negative", condition=Q(amount__gte=0)),
+            models.CheckConstraint(
+                name="payment_refund_due_within_amount",
+                condition=Q(refund_due__gte=0) & Q(refund_due__lte=models.F("amount")),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.method} {self.status} {self.amount}"
@@ -299,7 +372,15 @@ class Promotion(models.Model):
 
 # --- Webhooks for the e-shop: subscriptions, the outbox (written with the order change), the delivery log ---
 
-WEBHOOK_EVENT_TYPES = ("order.placed", "order.completed", "order.cancelled", "order.shipped")
+WEBHOOK_EVENT_TYPES = (
+    "order.placed",
+    "order.completed",
+    "order.cancelled",
+    "order.shipped",
+    "order.ready_for_pickup",
+    "order.line_cancelled",
+    "order.returned",
+)
 
 
 class WebhookSubscription(models.Model):
@@ -406,8 +487,10 @@ class WebhookDelivery(models.Model):
 
 
 class OrderEmail(models.Model):
+    """`kind` is a template name ("ready"), or "line_cancelled:<event id>" for an email about one event."""
+
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="emails")
-    kind = models.CharField(_("kind"), max_length=20)
+    kind = models.CharField(_("kind"), max_length=40)
     to = models.EmailField(_("to"))
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -418,3 +501,121 @@ class OrderEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to}"
+
+
+# --- Returns (orders.services.returns): goods back at a location that accepts returns, refunded as paid ---
+
+
+class ReturnCondition(models.TextChoices):
+    RESELLABLE = "resellable", _("Resellable")
+    DAMAGED = "damaged", _("Damaged")
+
+
+class ReturnReason(models.TextChoices):
+    WRONG_SIZE = "wrong_size", _("Wrong size")
+    DAMAGED_ON_ARRIVAL = "damaged_on_arrival", _("Damaged on arrival")
+    NOT_AS_DESCRIBED = "not_as_described", _("Not as described")
+    CHANGED_MIND = "changed_mind", _("Changed mind")
+    REFUSED_AT_PICKUP = "refused_at_pickup", _("Refused at pickup")
+    OTHER = "other", _("Other")
+
+
+class ReturnStatus(models.TextChoices):
+    REFUNDED = "refunded", _("Refunded")  # paid back at the desk (cash) or settled by an exchange
+    REFUND_DUE = "refund_due", _("Refund due")  # owed on the original payment (its provider pays it back)
+
+
+class Return(models.Model):
+    """Units of a completed order brought back to a location that accepts returns. Every figure is
+    computed by orders.services.returns from what the order's lines stored (never typed)."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="returns")
+    location = models.ForeignKey(
+        "stores.Location", on_delete=models.PROTECT, related_name="returns", verbose_name=_("received at")
+    )
+    status = models.CharField(_("status"), max_length=12, choices=ReturnStatus.choices)
+    refund_amount = models.DecimalField(_("refund"), max_digits=12, decimal_places=2, default=ZERO)
+    refund_vat = models.DecimalField(_("of which VAT"), max_digits=12, decimal_places=2, default=ZERO)
+    refund_method = models.CharField(_("refund method"), max_length=20, choices=PaymentMethod.choices)
+    # what goes back to the customer (refund_amount less the credit an exchange used)
+    refund_paid = models.DecimalField(_("paid back"), max_digits=12, decimal_places=2, default=ZERO)
+    currency = models.CharField(max_length=3, default="EUR")
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="returns"
+    )
+    points_reversed = models.PositiveIntegerField(_("points taken back"), default=0)
+    points_restored = models.PositiveIntegerField(_("points given back"), default=0)
+    points_unrecovered = models.PositiveIntegerField(_("points not recovered"), default=0)
+    # "send back to the warehouse": the resellable units leave by inventory transfer
+    send_to = models.ForeignKey(
+        "stores.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    transfer = models.ForeignKey(
+        "inventory.Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # an exchange at the desk: the new carry_out sale, the credit it used and the difference charged
+    exchange_order = models.OneToOneField(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="exchanged_from"
+    )
+    exchange_credit = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    exchange_charged = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    window_overridden = models.BooleanField(_("window overridden"), default=False)
+    override_reason = models.CharField(_("override reason"), max_length=500, blank=True, default="")
+    api_client = models.ForeignKey(
+        "omni.ApiClient", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("return")
+        verbose_name_plural = _("returns")
+        constraints = [
+            models.CheckConstraint(
+                name="return_amounts_non_negative",
+                condition=Q(refund_amount__gte=0)
+                & Q(refund_paid__gte=0)
+                & Q(refund_vat__gte=0)
+                & Q(exchange_credit__gte=0)
+                & Q(exchange_charged__gte=0),
+            ),
+            models.CheckConstraint(
+                name="return_paid_within_refund",
+                condition=Q(refund_paid__lte=models.F("refund_amount")),
+            ),
+            models.CheckConstraint(
+                name="return_override_has_reason",
+                condition=Q(window_overridden=False) | ~Q(override_reason=""),
+            ),
+        ]
+        indexes = [models.Index(fields=["location", "created_at"], name="return_location_created")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ReturnLine(models.Model):
+    return_doc = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="return_lines")
+    variant = models.ForeignKey("inventory.Variant", on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField(_("SKU"), max_length=64)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    condition = models.CharField(_("condition"), max_length=12, choices=ReturnCondition.choices)
+    reason = models.CharField(_("reason"), max_length=20, choices=ReturnReason.choices)
+    refund_amount = models.DecimalField(_("refund"), max_digits=12, decimal_places=2)
+    vat_amount = models.DecimalField(_("VAT"), max_digits=12, decimal_places=2, default=ZERO)
+
+    class Meta:
+        ordering = ["return_doc", "id"]
+        constraints = [
+            models.CheckConstraint(name="return_line_quantity_positive", condition=Q(quantity__gt=0)),
+            models.CheckConstraint(name="return_line_refund_non_negative", condition=Q(refund_amount__gte=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku} ({self.condition})"

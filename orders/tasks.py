@@ -36,3 +36,20 @@ def send_order_email_task(order_id: int, kind: str) -> bool:
     from orders.notifications import send_order_email
 
     return send_order_email(order_id=order_id, kind=kind)
+
+
+@shared_task(name="orders.tasks.expire_pickups_task", max_retries=0)
+def expire_pickups_task() -> list[str]:
+    """Every 10 minutes (beat): cancel the pickups past their hold and release their stock. Safe to run
+    twice at once (one transaction per order, SKIP LOCKED); the next run picks up whatever one left."""
+    from orders.services import expire_pickups
+
+    return expire_pickups()
+
+
+@shared_task(name="orders.tasks.pickup_reminders_task", max_retries=0)
+def pickup_reminders_task() -> int:
+    """Hourly (beat): remind customers whose pickup expires within a day, once per order."""
+    from orders.services import send_pickup_reminders
+
+    return send_pickup_reminders()

@@ -104,18 +104,25 @@ def order_payload(order: Order) -> dict[str, Any]:
             for s in order.shipments.all()
         ],
         "created_at": when(order.created_at),
+        # click and collect (never the pickup code: it is the customer's, shown by the API to its e-shop)
+        "promised_ready_at": when(order.promised_ready_at),
+        "ready_at": when(order.ready_at),
+        "expires_at": when(order.expires_at),
+        "completed_at": when(order.completed_at),
         "shipped_at": when(order.shipped_at),
         "cancelled_at": when(order.cancelled_at),
         "cancel_reason": order.cancel_reason,
     }
 
 
-def record_event(order: Order, event_type: str) -> None:
-    """Write the event to the outbox in the caller's transaction; queue its deliveries after commit."""
+def record_event(order: Order, event_type: str, *, extra: dict[str, Any] | None = None) -> None:
+    """Write the event to the outbox in the caller's transaction; queue its deliveries after commit.
+    `extra` is merged into the payload (e.g. `return` on order.returned)."""
     subscriptions = subscriptions_for(order, event_type)
     if not subscriptions:
         return
-    event = WebhookEvent.objects.create(event_type=event_type, order=order, payload=order_payload(order))
+    payload = {**order_payload(order), **(extra or {})}
+    event = WebhookEvent.objects.create(event_type=event_type, order=order, payload=payload)
     now = timezone.now()
     deliveries = WebhookDelivery.objects.bulk_create(
         [WebhookDelivery(subscription=s, event=event, next_attempt_at=now) for s in subscriptions]

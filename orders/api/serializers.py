@@ -4,14 +4,24 @@ names the field it refuses (`lines.0.quantity`, `fulfilment.location`). Money is
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orders.models import Channel, FulfilmentType, OrderStatus, PaymentMethod, PaymentStatus, ShipmentStatus
-from orders.services import CANCEL_REASONS
-from orders.services.placement import MAX_LINES
+from omni.models import ApiRole
+from orders.models import (
+    Channel,
+    FulfilmentType,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+    ReturnStatus,
+    ShipmentStatus,
+)
+from orders.services import CANCEL_REASONS, DESK_PAYMENT_METHODS, RESOLUTIONS
+from orders.services.placement import MAX_LINES, MAX_QUANTITY
 
 
 def money(**kwargs: Any) -> serializers.DecimalField:
@@ -121,12 +131,123 @@ class ShipIn(serializers.Serializer):
     )
 
 
+# --- Click and collect ------------------------------------------------------------------------------------
+
+
+class DeskPaymentIn(serializers.Serializer):
+    method = serializers.ChoiceField(
+        choices=DESK_PAYMENT_METHODS, help_text="Taken at the desk: card or cash."
+    )
+    reference = _optional_text(120, help_text="The terminal's receipt number, for instance.")
+
+
+class CollectIn(serializers.Serializer):
+    pickup_code = serializers.CharField(
+        max_length=32, trim_whitespace=True, help_text="The 6-digit code the customer shows (or its QR code)."
+    )
+    payment = DeskPaymentIn(
+        required=False,
+        allow_null=True,
+        help_text="Required for orders paid at pickup (recorded as captured); refused for orders paid "
+        "already.",
+    )
+
+
+class UnlockPickupIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, help_text="Why it is unlocked (kept in the timeline).")
+
+
+class PickLineIn(serializers.Serializer):
+    line_id = serializers.IntegerField(required=False, min_value=1, help_text="The line's id, or give `sku`.")
+    sku = serializers.CharField(max_length=64, required=False, help_text="The line's SKU, or give `line_id`.")
+    picked = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY, help_text="Units in the bag.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("line_id" in attrs) == ("sku" in attrs):
+            raise serializers.ValidationError({"line_id": ["Give line_id or sku (one of them)."]})
+        return attrs
+
+
+class PickIn(serializers.Serializer):
+    lines = serializers.ListField(child=PickLineIn(), min_length=1, max_length=MAX_LINES)
+
+
+class ShortPickIn(serializers.Serializer):
+    line_id = serializers.IntegerField(required=False, min_value=1, help_text="The line's id, or give `sku`.")
+    sku = serializers.CharField(max_length=64, required=False, help_text="The line's SKU, or give `line_id`.")
+    missing = serializers.IntegerField(
+        min_value=1, max_value=MAX_QUANTITY, help_text="Units not on the shelf (or that never arrived)."
+    )
+    resolution = serializers.ChoiceField(
+        choices=RESOLUTIONS,
+        help_text="resource: send them from another location by transfer (what nobody has is cancelled); "
+        "cancel_line: take them off the order (repriced, refund due if captured, the customer told).",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("line_id" in attrs) == ("sku" in attrs):
+            raise serializers.ValidationError({"sku": ["Give sku or line_id (one of them)."]})
+        return attrs
+
+
 # --- Output --------------------------------------------------------------------------------------------
+
+
+def sees_pickup_code(context: Mapping[str, Any]) -> bool:
+    """The e-shop (its own orders) and HQ integrations see the code; store and kiosk roles and staff in the
+    back-office never do (API-CONTRACT.md: a store hands over against the code the customer shows)."""
+    request = context.get("request")
+    actor = getattr(request, "auth", None) if request is not None else None
+    return getattr(actor, "client", None) is not None and getattr(actor, "role", None) in (
+        ApiRole.ESHOP.value,
+        ApiRole.INTEGRATION.value,
+    )
+
+
+class PickupOut(serializers.Serializer):
+    code = serializers.SerializerMethodField()
+    promised_ready_at = serializers.DateTimeField(allow_null=True, help_text="When it was promised ready.")
+    ready_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField(
+        allow_null=True, help_text="ready_at + the store's pickup_hold_days: uncollected, it is cancelled."
+    )
+    locked = serializers.BooleanField(
+        source="pickup_locked", help_text="Too many wrong codes: a store manager or HQ unlocks it."
+    )
+    failed_attempts = serializers.IntegerField(source="pickup_failed_attempts")
+
+    @extend_schema_field(
+        serializers.CharField(
+            allow_null=True,
+            help_text="6 digits, while the order is ready for pickup, for e-shop and integration clients "
+            "only; null otherwise, and always null for store and kiosk roles and staff sessions.",
+        )
+    )
+    def get_code(self, order: Any) -> str | None:
+        if order.status != OrderStatus.READY_FOR_PICKUP or not order.pickup_code:
+            return None
+        return order.pickup_code if sees_pickup_code(self.context) else None
+
+
+class TransferRefOut(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.CharField(help_text="requested, shipped, received or cancelled.")
 
 
 class AllocationOut(serializers.Serializer):
     location = serializers.CharField(source="location.code")
     quantity = serializers.IntegerField()
+    transfer = TransferRefOut(
+        required=False,
+        help_text="Ship to store only: the transfer bringing these units from `location` to the pickup "
+        "store.",
+    )
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if data.get("transfer") is None:
+            data.pop("transfer", None)  # the contract's {location, quantity} unless units travel
+        return data
 
 
 class LineSummaryOut(serializers.Serializer):
@@ -143,6 +264,9 @@ class LineOut(LineSummaryOut):
     discount = serializers.SerializerMethodField()
     promotion = serializers.SerializerMethodField()
     allocations = AllocationOut(many=True, source="allocations.all")
+    picked_quantity = serializers.IntegerField(help_text="Click and collect: units in the customer's bag.")
+    short_quantity = serializers.IntegerField(help_text="Click and collect: units found missing when picked.")
+    cancelled_quantity = serializers.IntegerField(help_text="Units taken off the order (not in `quantity`).")
 
     @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=2))
     def get_discount(self, line: Any) -> str:
@@ -187,6 +311,7 @@ class PaymentOut(serializers.Serializer):
     amount = money()
     currency = serializers.CharField()
     reference = serializers.CharField()
+    refund_due = money(help_text="Captured money owed back after units were cancelled off the order.")
     created_at = serializers.DateTimeField()
 
 
@@ -223,6 +348,25 @@ class OrderSummaryOut(serializers.Serializer):
     points_redeemed = serializers.IntegerField()
     cancel_reason = serializers.CharField()
     created_at = serializers.DateTimeField()
+    pickup = serializers.SerializerMethodField()
+
+    @extend_schema_field(PickupOut(allow_null=True, help_text="Click and collect; null for other orders."))
+    def get_pickup(self, order: Any) -> dict[str, Any] | None:
+        if order.fulfilment_type != FulfilmentType.PICKUP:
+            return None
+        return dict(PickupOut(order, context=self.context).data)
+
+
+class ReturnRefOut(serializers.Serializer):
+    """A return in an order's detail (GET /returns/{number}/ for its lines)."""
+
+    number = serializers.CharField()
+    location = serializers.CharField(source="location.code")
+    status = serializers.ChoiceField(choices=ReturnStatus.choices)
+    refund_amount = money()
+    currency = serializers.CharField()
+    exchange_order = serializers.CharField(source="exchange_order.number", allow_null=True, default=None)
+    created_at = serializers.DateTimeField()
 
 
 class OrderOut(OrderSummaryOut):
@@ -230,3 +374,13 @@ class OrderOut(OrderSummaryOut):
     payments = PaymentOut(many=True, source="payments.all")
     shipments = ShipmentOut(many=True, source="shipments.all")
     timeline = EventOut(many=True, source="events.all")
+    returns = serializers.SerializerMethodField()
+
+    @extend_schema_field(ReturnRefOut(many=True, help_text="The order's returns, oldest first."))
+    def get_returns(self, order: Any) -> list[dict[str, Any]]:
+        from orders.services.states import COMPLETED
+
+        cached = getattr(order, "_prefetched_objects_cache", {})
+        if "returns" not in cached and order.status not in COMPLETED:
+            return []  # nothing to read: only a completed order has returns
+        return list(ReturnRefOut(order.returns.all(), many=True).data)

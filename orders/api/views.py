@@ -1,15 +1,17 @@
-"""Order endpoints: place, read, list, cancel and ship (API-CONTRACT.md, Orders).
+"""Order endpoints: place, read, list, cancel and ship; click and collect: pick, short-pick,
+ready-for-pickup, collect, unlock-pickup (API-CONTRACT.md, Orders).
 
 Who may: `integration` everything; `eshop` places web/app orders and reads and cancels its own; `kiosk`
 places kiosk orders and reads those it took; `store` places kiosk/store orders, and reads, cancels and ships
-the orders of its location. Which channel a role may use is enforced by orders.services (403); what each
-caller sees by orders.selectors (another client's or location's order is not found: 404)."""
+the orders of its location, and prepares and hands over its pickups (a store manager, or HQ, unlocks one).
+Which channel a role may use is enforced by orders.services (403); what each caller sees by orders.selectors
+(another client's or location's order is not found: 404). Store roles never see pickup codes."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -26,7 +28,7 @@ from omni.models import ApiRole
 from orders import services
 from orders.api import serializers as io
 from orders.api.filters import OrderFilter
-from orders.exceptions import OrderNotFound
+from orders.exceptions import OrderInvalid, OrderNotFound
 from orders.models import Order, OrderLine, Promotion
 from orders.selectors import order_detail, order_list
 
@@ -39,6 +41,7 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 )
 CANCEL_ROLES = frozenset({ApiRole.INTEGRATION.value, ApiRole.ESHOP.value, ApiRole.STORE.value})
 SHIP_ROLES = frozenset({ApiRole.INTEGRATION.value, ApiRole.STORE.value})
+PICKUP_ROLES = frozenset({ApiRole.INTEGRATION.value, ApiRole.STORE.value})
 
 
 def _parse(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
@@ -107,6 +110,11 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         "create": ALL_ROLES,
         "cancel": CANCEL_ROLES,
         "ship": SHIP_ROLES,
+        "pick": PICKUP_ROLES,
+        "short_pick": PICKUP_ROLES,
+        "ready_for_pickup": PICKUP_ROLES,
+        "collect": PICKUP_ROLES,
+        "unlock_pickup": PICKUP_ROLES,
     }
     queryset = Order.objects.none()  # for the schema; get_queryset answers
 
@@ -130,7 +138,11 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def _answer(self, order: Order, status_code: int = status.HTTP_200_OK) -> Response:
         promotion_ids = {line.promotion_id for line in order.lines.all() if line.promotion_id}
         promotions = Promotion.objects.in_bulk(promotion_ids) if promotion_ids else {}
-        body = io.OrderOut(order, context={"promotions": promotions}).data
+        # ship-to-store transfers of the allocations: one query
+        prefetch_related_objects(
+            [a for line in order.lines.all() for a in line.allocations.all()], "transfer"
+        )
+        body = io.OrderOut(order, context={"promotions": promotions, "request": self.request}).data
         headers = {"Location": reverse("order-detail", args=[order.number])} if status_code == 201 else None
         return Response(body, status=status_code, headers=headers)
 
@@ -154,11 +166,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def create(self, request: Request) -> Response:
         data = _parse(io.OrderIn, request.data)
         actor = actor_of(request)
+        # The order comes back with what it was written with (lines, allocations, shipments, payment,
+        # timeline) attached: answering reads nothing back.
         order = services.place_order(actor=actor, **_placement_args(data))
-        # The caller placed it, so it may see it even where the visibility rules would not show it later.
-        found = order_detail(actor, order.number) or order_detail(Actor.system(), order.number)
-        assert found is not None
-        return self._answer(found, status.HTTP_201_CREATED)
+        return self._answer(order, status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Cancel an order",
@@ -202,4 +213,158 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             tracking=data["tracking"],
             location_code=data["location"].strip() or None,
         )
+        return self._answer(self._order(actor, number))
+
+    # --- Click and collect ------------------------------------------------------------------------------
+
+    def _line_ids(self, order: Order, items: list[dict[str, Any]], field: str = "lines") -> dict[int, str]:
+        """Each item's OrderLine id (given, or found by SKU) -> its field path, for the service's errors."""
+        lines = list(order.lines.all())
+        by_sku = {line.sku: line.pk for line in lines}
+        ids = {line.pk for line in lines}
+        errors: dict[str, list[str]] = {}
+        found: dict[int, str] = {}
+        for index, item in enumerate(items):
+            prefix = f"{field}.{index}." if field else ""
+            if "sku" in item:
+                line_id = by_sku.get(item["sku"])
+                if line_id is None:
+                    errors[f"{prefix}sku"] = [f"{item['sku']} is not on order {order.number}."]
+                    continue
+            else:
+                line_id = item["line_id"]
+                if line_id not in ids:
+                    errors[f"{prefix}line_id"] = [f"Order {order.number} has no line {line_id}."]
+                    continue
+            if line_id in found:
+                errors[f"{prefix}{'sku' if 'sku' in item else 'line_id'}"] = ["This line is listed twice."]
+                continue
+            found[line_id] = f"{prefix}picked" if field else "missing"
+        if errors:
+            raise OrderInvalid(
+                "Some lines are not on this order: " + " ".join(m for ms in errors.values() for m in ms),
+                errors=errors,
+            )
+        return found
+
+    @extend_schema(
+        summary="Record picked units (click and collect)",
+        description=(
+            "How many units of each line are in the customer's bag (absolute, 0 up to the units held at the "
+            "store), by `line_id` or `sku`. Only a placed pickup order, only by its store (or HQ); else 409 "
+            "`invalid_transition` or 403."
+        ),
+        parameters=[IDEMPOTENCY_HEADER],
+        request=io.PickIn,
+        responses={200: io.OrderOut, **problem_responses(400, 401, 403, 404, 409, 422)},
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def pick(self, request: Request, number: str) -> Response:
+        data = _parse(io.PickIn, request.data)
+        actor = actor_of(request)
+        labels = self._line_ids(self._order(actor, number), data["lines"])
+        picked = dict(zip(labels, (item["picked"] for item in data["lines"]), strict=True))
+        services.pick_lines(actor=actor, number=number, picked=picked, labels=labels)
+        return self._answer(self._order(actor, number))
+
+    @extend_schema(
+        summary="Report units missing on the shelf (click and collect)",
+        description=(
+            "`missing` units of a line are not there. Those the order held at the store are written off "
+            "(a stock adjustment, so availability is truthful) and their reservation released. Then "
+            "`resource`: they are held at another location and sent by transfer (the promised time moves; "
+            "what nobody has is cancelled), or `cancel_line`: they are taken off the order, which is "
+            "repriced (a refund due is recorded on a captured payment) and the customer is emailed. An order "
+            "left with nothing is cancelled (`out_of_stock`)."
+        ),
+        parameters=[IDEMPOTENCY_HEADER],
+        request=io.ShortPickIn,
+        responses={200: io.OrderOut, **problem_responses(400, 401, 403, 404, 409, 422)},
+    )
+    @action(detail=True, methods=["post"], url_path="short-pick")
+    @idempotent
+    def short_pick(self, request: Request, number: str) -> Response:
+        data = _parse(io.ShortPickIn, request.data)
+        actor = actor_of(request)
+        [line_id] = self._line_ids(self._order(actor, number), [data], field="")
+        services.short_pick(
+            actor=actor,
+            number=number,
+            line_id=line_id,
+            missing=data["missing"],
+            resolution=data["resolution"],
+        )
+        return self._answer(self._order(actor, number))
+
+    @extend_schema(
+        summary="Mark a pickup ready",
+        description=(
+            "A placed pickup order becomes `ready_for_pickup`: lines not yet picked are confirmed picked, "
+            "`pickup` gets its `code`, `ready_at` and `expires_at` (ready + the store's `pickup_hold_days`), "
+            "and the customer is emailed the code and its QR code. Only its store (or HQ); e-shop and kiosk "
+            "clients 403. While a ship-to-store transfer is not received, or for any other status: 409 "
+            "`invalid_transition`."
+        ),
+        parameters=[IDEMPOTENCY_HEADER],
+        request=None,
+        responses={200: io.OrderOut, **problem_responses(400, 401, 403, 404, 409, 422)},
+    )
+    @action(detail=True, methods=["post"], url_path="ready-for-pickup")
+    @idempotent
+    def ready_for_pickup(self, request: Request, number: str) -> Response:
+        actor = actor_of(request)
+        services.mark_ready(actor=actor, number=number)
+        return self._answer(self._order(actor, number))
+
+    @extend_schema(
+        summary="Hand a pickup over",
+        description=(
+            "Against the customer's `pickup_code`: the right code -> `collected`, the reserved units leave "
+            "the store as a sale. A wrong code: 400 `invalid_pickup_code` (with `attempts_left`); the 5th "
+            "wrong code locks the pickup, and then even the right code gets 409 `pickup_locked` until a "
+            "store manager or HQ unlocks it. An order paid at pickup needs `payment` (card or cash, recorded "
+            "as captured): without it 400 naming `payment`. Not ready (or collected meanwhile at another "
+            "desk): 409 `invalid_transition`. Not idempotent by key: a retry of a success is a 409."
+        ),
+        request=io.CollectIn,
+        responses={200: io.OrderOut, **problem_responses(400, 401, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def collect(self, request: Request, number: str) -> Response:
+        data = _parse(io.CollectIn, request.data)
+        actor = actor_of(request)
+        payment = data.get("payment")
+        # No transaction around this: a wrong code's count commits even though the answer is an error.
+        services.collect(
+            actor=actor,
+            number=number,
+            code=data["pickup_code"],
+            payment=(
+                services.PaymentInput(
+                    method=payment["method"], status="captured", reference=payment["reference"]
+                )
+                if payment
+                else None
+            ),
+        )
+        return self._answer(self._order(actor, number))
+
+    @extend_schema(
+        summary="Unlock a pickup locked by wrong codes",
+        description=(
+            "A store manager of the pickup store (staff session) or HQ clears the wrong-code count and the "
+            "lock, saying why (kept in the timeline and the audit log). Store clients and associates: 403. "
+            "A pickup neither locked nor with wrong codes: 409 `invalid_transition`."
+        ),
+        parameters=[IDEMPOTENCY_HEADER],
+        request=io.UnlockPickupIn,
+        responses={200: io.OrderOut, **problem_responses(400, 401, 403, 404, 409, 422)},
+    )
+    @action(detail=True, methods=["post"], url_path="unlock-pickup")
+    @idempotent
+    def unlock_pickup(self, request: Request, number: str) -> Response:
+        data = _parse(io.UnlockPickupIn, request.data)
+        actor = actor_of(request)
+        services.unlock_pickup(actor=actor, number=number, reason=data["reason"])
         return self._answer(self._order(actor, number))

@@ -6,12 +6,14 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from inventory.services import consume_reservations, release_reservations
+from inventory.models import Transfer, TransferStatus
+from inventory.services import cancel_transfer, consume_reservations, release_reservations
 from omni.actors import Actor
 from omni.exceptions import Forbidden, InvalidTransition
 from orders.exceptions import OrderNotFound
-from orders.models import Order, OrderStatus, PaymentStatus, ShipmentStatus
+from orders.models import Allocation, Order, OrderEvent, OrderStatus, PaymentStatus, ShipmentStatus
 from orders.selectors import orders_for
+from orders.services import points
 from orders.services.events import event, write_events
 from orders.services.side_effects import after_commit
 from orders.services.states import check_transition
@@ -20,11 +22,58 @@ CANCEL_REASONS = {"customer_request", "out_of_stock", "payment_failed", "fraud",
 
 
 def lock_order(actor: Actor, number: str) -> Order:
-    """The order, locked, if the actor may see it (else 404: never another location's or client's order)."""
-    order = orders_for(actor).select_for_update(of=("self",)).filter(number=number).first()
+    """The order, locked, if the actor may see it (else 404: never another location's or client's order).
+
+    FOR NO KEY UPDATE: it excludes every other writer of the order, but not a row that merely points at it
+    (a timeline entry written by a transfer receipt), so the receipt never waits for the order's lock.
+    Lock order everywhere: the order, then its transfers, then stock levels."""
+    order = orders_for(actor).select_for_update(of=("self",), no_key=True).filter(number=number).first()
     if order is None:
         raise OrderNotFound(f"No order {number}.")
     return order
+
+
+def lock_transfers(order: Order) -> list[Transfer]:
+    """The order's ship-to-store transfers, locked (primary-key order): a receipt then either happened
+    before (its units are reserved for the order) or waits until the caller commits."""
+    ids = Allocation.objects.filter(line__order=order, transfer__isnull=False).values("transfer_id")
+    return list(
+        Transfer.objects.select_for_update(of=("self",))
+        .select_related("from_location", "to_location")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+
+
+def _settle_transfers(order: Order, actor: Actor) -> list[OrderEvent]:
+    """Cancelling: a transfer not yet shipped is cancelled (its hold at the source released); one on its way
+    arrives and its units simply stay at the store as stock."""
+    events = []
+    for transfer in lock_transfers(order):
+        if transfer.status == TransferStatus.REQUESTED:
+            # The order's cancel is authorised already; the transfer is the order's own.
+            cancel_transfer(actor=Actor.system(), transfer_id=transfer.pk)
+            events.append(
+                event(
+                    order,
+                    "transfer_cancelled",
+                    f"Transfer {transfer.number} cancelled: its units stay at {transfer.from_location.code}.",
+                    actor=actor,
+                    transfer=transfer.number,
+                )
+            )
+        elif transfer.status == TransferStatus.SHIPPED:
+            events.append(
+                event(
+                    order,
+                    "transfer_in_transit",
+                    f"Transfer {transfer.number} is already on its way: its units will stay at "
+                    f"{transfer.to_location.code} as stock.",
+                    actor=actor,
+                    transfer=transfer.number,
+                )
+            )
+    return events
 
 
 @transaction.atomic
@@ -32,7 +81,14 @@ def cancel_order(*, actor: Actor, number: str, reason: str = "customer_request")
     order = lock_order(actor, number)
     if actor.role == "kiosk":
         raise Forbidden("A kiosk may not cancel orders.")
+    return cancel_locked(order, actor=actor, reason=reason)
+
+
+def cancel_locked(order: Order, *, actor: Actor | None, reason: str) -> Order:
+    """Cancel an order the caller has locked (cancel_order, expire_pickups, a short pick that leaves nothing):
+    transfers settled, reservations released, payment refunded, timeline, webhook and email after commit."""
     check_transition(order, OrderStatus.CANCELLED)
+    events = _settle_transfers(order, actor or Actor.system())
     released = release_reservations(owner=order.reservation_owner)
     now = timezone.now()
     order.status = OrderStatus.CANCELLED
@@ -46,7 +102,9 @@ def cancel_order(*, actor: Actor, number: str, reason: str = "customer_request")
     message = f"Cancelled ({reason}): {released} reserved units released."
     if refunded:
         message += " The payment is refunded."
-    write_events([event(order, "cancelled", message, actor=actor, reason=reason)])
+    events.append(event(order, "cancelled", message, actor=actor, reason=reason))
+    events += points.on_cancelled(order, actor=actor)
+    write_events(events)
     after_commit(order, "order.cancelled")
     return order
 
@@ -95,6 +153,7 @@ def ship_order(
             status=PaymentStatus.CAPTURED, updated_at=now
         )
         events.append(event(order, "shipped", "Every shipment has left: the order is shipped.", actor=actor))
+        events += points.on_completed(order, actor=actor)
         after_commit(order, "order.shipped")
     write_events(events)
     return order

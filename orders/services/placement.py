@@ -12,9 +12,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from inventory.exceptions import InsufficientStock
-from inventory.models import StockLevel, Variant
+from inventory.models import StockLevel, Transfer, Variant
 from inventory.selectors.stock import AVAILABLE
-from inventory.services import StockLine, consume_reservations, reserve_stock
+from inventory.services import (
+    StockLine,
+    TransferLineInput,
+    consume_reservations,
+    lock_levels,
+    request_transfer,
+    reserve_stock,
+)
 from omni.actors import Actor
 from omni.exceptions import Forbidden
 from orders.exceptions import OrderInvalid
@@ -31,9 +38,10 @@ from orders.models import (
     PaymentStatus,
     Shipment,
 )
-from orders.services import sourcing
+from orders.services import points, sourcing
 from orders.services.events import event, write_events
-from orders.services.pricing import ZERO, PricedLine, price_lines
+from orders.services.hours import lead_hours, promised_ready_time
+from orders.services.pricing import ZERO, PricedLine, price_lines, share_order_discount
 from orders.services.side_effects import after_commit
 from stores.models import Location
 
@@ -274,12 +282,8 @@ def place_order(
             )
     if redeem_points < 0:
         raise _invalid("redeem_points", "Points to redeem are 0 or more.")
-    if redeem_points > 0:
-        # Points live in the loyalty ledger; until the customer has a member account with a balance,
-        # there is nothing to redeem.
-        raise _invalid(
-            "redeem_points", f"{customer.email or 'This customer'} has no loyalty points to redeem."
-        )
+    if redeem_points > 0 and not customer.email:
+        raise _invalid("redeem_points", "A guest order cannot redeem points: give the member's email.")
     variants, _ = _variants(lines)
     location = _location(actor, fulfilment)
     now = timezone.now()
@@ -290,17 +294,11 @@ def place_order(
     number = _next_number(channel)
     owner = f"order:{number}"
     plan: _Plan | None = None
+    transfers: dict[int, Transfer] = {}
     for attempt in range(SOURCING_ATTEMPTS):
         plan = _plan(fulfilment, location, wanted, skus)
         try:
-            reserve_stock(
-                owner=owner,
-                lines=[
-                    StockLine(location_id=loc, variant_id=v, quantity=q)
-                    for v, parts in plan.allocations.items()
-                    for loc, q in parts
-                ],
-            )
+            transfers = _hold(actor, owner, number, plan, fulfilment, location)
             break
         except InsufficientStock:
             # Someone took the units between the plan and the locks: plan again from fresh figures,
@@ -312,7 +310,13 @@ def place_order(
                 raise
     assert plan is not None
 
-    order = _write(actor, channel, number, fulfilment, location, customer, priced, now)
+    promised = None
+    if fulfilment.type == FulfilmentType.PICKUP:
+        assert location is not None
+        promised = promised_ready_time(location, now, lead_hours=lead_hours() if transfers else 0)
+    order, redeemed = _write(
+        actor, channel, number, fulfilment, location, customer, priced, now, promised, redeem_points
+    )
     line_by_variant = {line.variant_id: line for line in order.lines_written}  # type: ignore[attr-defined]
     shipments: dict[int, Shipment] = {}
     if fulfilment.type == FulfilmentType.DELIVERY:
@@ -322,9 +326,15 @@ def place_order(
                 [Shipment(order=order, location_id=loc, created_at=now) for loc in sorted(_locations(plan))]
             )
         }
-    Allocation.objects.bulk_create(
+    allocations = Allocation.objects.bulk_create(
         [
-            Allocation(line=line_by_variant[v], location_id=loc, quantity=q, shipment=shipments.get(loc))
+            Allocation(
+                line=line_by_variant[v],
+                location_id=loc,
+                quantity=q,
+                shipment=shipments.get(loc),
+                transfer=transfers.get(loc),
+            )
             for v, parts in plan.allocations.items()
             for loc, q in parts
         ]
@@ -342,11 +352,35 @@ def place_order(
         )
     ]
     events += [event(order, "sourced", note, actor=actor) for note in plan.notes]
+    for source_id, transfer in sorted(transfers.items()):
+        units = sum(q for parts in plan.allocations.values() for loc, q in parts if loc == source_id)
+        events.append(
+            event(
+                order,
+                "transfer_requested",
+                f"Transfer {transfer.number} requested: {units} units held at its source, to be sent to "
+                f"{location.code if location else ''} for pickup.",
+                actor=actor,
+                transfer=transfer.number,
+            )
+        )
+    if promised is not None:
+        events.append(
+            event(
+                order,
+                "promised",
+                f"Promised ready for pickup by {timezone.localtime(promised):%Y-%m-%d %H:%M}"
+                + (" (after the transfer's lead time)." if transfers else "."),
+                actor=actor,
+                promised_ready_at=promised.isoformat(),
+            )
+        )
     events.append(
         event(
             order, "payment", f"Payment {pay.get_method_display()}: {pay.get_status_display()}.", actor=actor
         )
     )
+    events += redeemed
     if fulfilment.type == FulfilmentType.CARRY_OUT:
         assert location is not None
         consume_reservations(owner=owner, actor=actor, reference=number)
@@ -354,9 +388,100 @@ def place_order(
         order.completed_at = now
         order.save(update_fields=["status", "completed_at"])
         events.append(event(order, "completed", f"Carried out at {location.code}.", actor=actor))
+        events += points.on_completed(order, actor=actor)
     write_events(events)
     after_commit(order, "order.placed" if order.status == OrderStatus.PLACED else "order.completed")
+    _keep_written(order, allocations, list(shipments.values()), pay, events, transfers)
     return order
+
+
+def _cached(instance: Any, name: str, objects: list[Any]) -> None:
+    """Give `instance.<name>.all()` these objects, as prefetch_related would, without a query."""
+    queryset = getattr(instance, name).all()
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[name] = queryset
+
+
+def _keep_written(
+    order: Order,
+    allocations: list[Allocation],
+    shipments: list[Shipment],
+    payment: Payment,
+    events: list[Any],
+    transfers: dict[int, Transfer],
+) -> None:
+    """The order as it was just written, with its lines, allocations, shipments, payment and timeline
+    attached, so that answering the caller reads nothing back (what `selectors.order_detail` would load)."""
+    lines = sorted(order.lines_written, key=lambda line: line.pk)  # type: ignore[attr-defined]
+    locations = Location.objects.in_bulk({a.location_id for a in allocations})
+    by_line: dict[int, list[Allocation]] = {line.pk: [] for line in lines}
+    for allocation in allocations:
+        allocation.location = locations[allocation.location_id]
+        allocation.transfer = transfers.get(allocation.location_id)
+        by_line[allocation.line_id].append(allocation)
+    for line in lines:
+        _cached(line, "allocations", by_line[line.pk])
+    for shipment in shipments:
+        shipment.location = locations[shipment.location_id]
+    _cached(order, "lines", lines)
+    _cached(order, "shipments", sorted(shipments, key=lambda s: s.pk))
+    _cached(order, "payments", [payment])
+    _cached(order, "events", events)
+
+
+def _transfer_actor(actor: Actor, *location_ids: int) -> Actor:
+    """Who requests a ship-to-store transfer: the order's actor when it may act at either end, else Omni
+    itself (an e-shop or a kiosk elsewhere placed the order; the order authorises the transfer)."""
+    return actor if any(actor.can_act_at(loc) for loc in location_ids) else Actor.system()
+
+
+def _hold(
+    actor: Actor,
+    owner: str,
+    number: str,
+    plan: _Plan,
+    fulfilment: FulfilmentInput,
+    location: Location | None,
+) -> dict[int, Transfer]:
+    """Hold the plan, all or nothing. A pickup with transfer: what the store has is reserved for the order
+    there; what comes from elsewhere is one inventory transfer per source, which holds the units at the
+    source under the transfer (never twice). Returns the transfers by source location."""
+    lines = [
+        StockLine(location_id=loc, variant_id=v, quantity=q)
+        for v, parts in plan.allocations.items()
+        for loc, q in parts
+    ]
+    if not (fulfilment.type == FulfilmentType.PICKUP and fulfilment.allow_transfer):
+        reserve_stock(owner=owner, lines=lines)
+        return {}
+    assert location is not None
+    here = [line for line in lines if line.location_id == location.pk]
+    away: dict[int, list[TransferLineInput]] = {}
+    for line in lines:
+        if line.location_id != location.pk:
+            away.setdefault(line.location_id, []).append(TransferLineInput(line.variant_id, line.quantity))
+    if not away:
+        reserve_stock(owner=owner, lines=here)
+        return {}
+    transfers: dict[int, Transfer] = {}
+    with transaction.atomic():  # a failed attempt leaves no transfer behind
+        # Every level this touches, locked at once in primary-key order: several holds never deadlock.
+        lock_levels((line.location_id, line.variant_id) for line in lines)
+        if here:
+            reserve_stock(owner=owner, lines=here)
+        for source_id in sorted(away):
+            transfers[source_id] = request_transfer(
+                actor=_transfer_actor(actor, source_id, location.pk),
+                from_location_id=source_id,
+                to_location_id=location.pk,
+                lines=away[source_id],
+                reference=number,
+                note=f"Ship to store: order {number}, for pickup at {location.code}.",
+            )
+    return transfers
 
 
 def _locations(plan: _Plan) -> set[int]:
@@ -372,7 +497,11 @@ def _write(
     customer: CustomerInput,
     priced: list[PricedLine],
     now: Any,
-) -> Order:
+    promised_ready_at: Any = None,
+    redeem_points: int = 0,
+) -> tuple[Order, list[Any]]:
+    """Write the order and its lines. Points to redeem are drawn from the member's ledger once the order
+    row exists (with its total before the points), then shared over the lines before they are written."""
     subtotal = sum((p.gross for p in priced), ZERO)
     total = sum((p.line_total for p in priced), ZERO)
     taken_at = None
@@ -400,7 +529,17 @@ def _write(
         total=total,
         vat_total=sum((p.vat_amount for p in priced), ZERO),
         created_at=now,
+        promised_ready_at=promised_ready_at,
     )
+    redeemed: list[Any] = []
+    if redeem_points:
+        discount, redeemed = points.redeem(order, redeem_points, actor=actor)
+        share_order_discount(priced, discount)
+        order.total = sum((p.line_total for p in priced), ZERO)
+        order.discount = subtotal - order.total
+        order.vat_total = sum((p.vat_amount for p in priced), ZERO)
+        order.points_redeemed = redeem_points
+        order.save(update_fields=["total", "discount", "vat_total", "points_redeemed"])
     order.lines_written = OrderLine.objects.bulk_create(  # type: ignore[attr-defined]
         [
             OrderLine(
@@ -420,4 +559,4 @@ def _write(
             for p in priced
         ]
     )
-    return order
+    return order, redeemed

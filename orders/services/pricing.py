@@ -120,8 +120,48 @@ def price_lines(
             line.promotion = best[1]
             line.promotion_discount = best[0] * quantity
         priced.append(line)
+    share_order_discount(priced, order_discount)
+    return priced
+
+
+def share_order_discount(priced: Sequence[PricedLine], order_discount: Decimal) -> None:
+    """Share an order-level discount (points redeemed) over priced lines, pro rata, stored per line."""
     if order_discount > 0:
         shares = share_pro_rata([p.after_promotion for p in priced], order_discount)
         for line, share in zip(priced, shares, strict=True):
             line.order_discount = share
-    return priced
+
+
+@dataclass(frozen=True)
+class LineFigures:
+    quantity: int
+    promotion_discount: Decimal
+    order_discount: Decimal
+    line_total: Decimal
+    vat_amount: Decimal
+
+
+def reduced_line(
+    *,
+    quantity: int,
+    unit_price: Decimal,
+    vat_rate: Decimal,
+    promotion_discount: Decimal,
+    order_discount: Decimal,
+    to: int,
+) -> LineFigures:
+    """A stored line's figures cut from `quantity` to `to` units (units cancelled off the order): the
+    promotion stays what it was per unit, the order-level discount shrinks pro rata, VAT follows the total.
+    What the cancelled units cost the customer is the old line total minus the new one."""
+    if not 0 <= to <= quantity or quantity <= 0:
+        raise ValueError(f"Cannot cut a line of {quantity} units to {to}.")
+    promotion = cents(promotion_discount * to / quantity)
+    share = cents(order_discount * to / quantity)
+    total = max(unit_price * to - promotion - share, ZERO)
+    return LineFigures(
+        quantity=to,
+        promotion_discount=promotion,
+        order_discount=share,
+        line_total=total,
+        vat_amount=cents(total * vat_rate / (Decimal(100) + vat_rate)),
+    )

@@ -3,6 +3,8 @@ in the same transaction, delivered by Celery) and emails to the customer (queued
 
 from __future__ import annotations
 
+from typing import Any
+
 from orders.models import Order
 
 
@@ -12,3 +14,11 @@ def after_commit(order: Order, event_type: str) -> None:
 
     webhooks.record_event(order, event_type)
     notifications.queue_for(order, event_type)
+
+
+def record_webhook(order: Order, event_type: str, *, extra: dict[str, Any] | None = None) -> None:
+    """The webhook event alone (the caller queues its own email); `extra` is added to the payload (a
+    return's details on `order.returned`)."""
+    from orders import webhooks
+
+    webhooks.record_event(order, event_type, extra=extra)

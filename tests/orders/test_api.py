@@ -2,6 +2,7 @@
 every role, another client's and another location's orders, and the unhappy paths."""
 
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -165,6 +166,9 @@ def test_a_delivery_is_placed_priced_from_the_catalog_and_reserved(api, net):
         "discount": "0.00",
         "promotion": None,
         "allocations": [{"location": "WH-1", "quantity": 2}],
+        "picked_quantity": 0,
+        "short_quantity": 0,
+        "cancelled_quantity": 0,
     }
     assert [s["location"] for s in body["shipments"]] == ["WH-1"]
     assert body["shipments"][0]["status"] == "pending" and body["shipments"][0]["shipped_at"] is None
@@ -238,6 +242,39 @@ def test_a_store_sells_at_the_till(api, net):
 def test_a_kiosk_places_an_endless_aisle_order(api, net):
     body = place(api("kiosk"), delivery(channel="kiosk", lines=[{"sku": "JNS-1", "quantity": 1}]))
     assert body["channel"] == "kiosk" and body["number"].startswith("K-")
+
+
+def _split_delivery():
+    # 7 tees: 5 at MI-1 cannot ship, so all 7 come from the hub; 1 pair of jeans from the hub too
+    return delivery(lines=[{"sku": "TEE-1", "quantity": 7}, {"sku": "JNS-1", "quantity": 1}])
+
+
+def _pickup_with_transfer():
+    data = pickup(lines=[{"sku": "TEE-1", "quantity": 7}, {"sku": "JNS-1", "quantity": 1}])
+    data["fulfilment"]["allow_transfer"] = True
+    return data
+
+
+def _till_sale():
+    return {
+        "channel": "store",
+        "lines": [{"sku": "TEE-1", "quantity": 2}],
+        "fulfilment": {"type": "carry_out", "location": "MI-1"},
+    }
+
+
+@pytest.mark.parametrize("make_data", [_split_delivery, _pickup_with_transfer, _till_sale])
+def test_the_placement_answer_is_the_order_as_read_back(api, net, make_data):
+    """The 201 body is built from what placement wrote, without reading it back: it must be exactly
+    what a later GET answers (lines, allocations, transfers, shipments, payments, timeline)."""
+    client = api()
+    PromotionFactory(kind="percent", value=Decimal("10"), variant=net["jeans"])
+    # nothing about the order is selected again after it is written
+    with mock.patch("orders.api.views.order_detail", side_effect=AssertionError("read back")):
+        created = place(client, make_data())
+    read = client.get(order_url(created["number"])).json()
+    assert created == read
+    assert created["timeline"] and created["payments"]
 
 
 # --- Placing: refused ------------------------------------------------------------------------------------

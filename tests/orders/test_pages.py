@@ -208,8 +208,10 @@ def test_a_sale_at_the_counter_end_to_end(client, anna, net):
     assert order.total == Decimal("2") * Decimal("49.90") + Decimal("26.73")
     assert (on_hand(net["milano"], net["tee"]), on_hand(net["milano"], net["cap"])) == (3, 2)
     assert BASKET_KEY not in client.session
-    detail = client.get(response.url).content.decode()
+    detail = client.get(response.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Completed" in detail
+    italian = client.get(response.url, HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    assert "Completato" in italian
 
 
 def test_insufficient_stock_at_the_counter_names_the_sku_and_keeps_the_basket(client, anna, net):

@@ -213,6 +213,7 @@ def test_two_workers_never_claim_the_same_delivery(tee, subscription):
         assert locked.pk and claimed == [0]
     # after the claim commits, its lease keeps the delivery from a second worker while the first sends
     with mock.patch("orders.webhooks.requests.post", side_effect=slow_post):
+
         def first_worker():
             try:
                 claimed.append(webhooks.deliver(delivery.pk) == "delivered")
