@@ -3,6 +3,7 @@ errors are shown on the form (or as messages) by the views."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -228,14 +229,52 @@ class HandoverForm(forms.Form):
         label=_("Payment taken now"), choices=COUNTER_PAYMENT_CHOICES, widget=forms.RadioSelect
     )
 
-    def __init__(self, *args: Any, needs_payment: bool, code_checked: bool = False, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        needs_payment: bool,
+        code_checked: bool = False,
+        lines: Sequence[Any] = (),
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
+        self.lines = list(lines)
+        for line in self.lines:
+            # units the customer refuses at the desk: returned on the spot
+            self.fields[f"refused_{line.pk}"] = forms.IntegerField(
+                label=_("Refused"),
+                min_value=0,
+                max_value=line.quantity,
+                required=False,
+                initial=0,
+                widget=forms.NumberInput(
+                    attrs={
+                        "form": "handover-form",
+                        "class": "qty-input",
+                        "inputmode": "numeric",
+                        "data-testid": f"refused-{line.sku}",
+                    }
+                ),
+            )
         if not needs_payment:
             del self.fields["method"]
         if code_checked:
             # found at the desk by its scanned code: the view passes that code on to collect
             self.fields["code"].required = False
             self.fields["code"].help_text = _("Already checked when the QR code was scanned.")
+
+    def refused_fields(self) -> list[tuple[Any, Any]]:
+        """(order line, its bound "refused" field), for the lines table."""
+        return [(line, self[f"refused_{line.pk}"]) for line in self.lines]
+
+    def refused(self) -> dict[str, int]:
+        """SKU -> units refused, for services.collect."""
+        out: dict[str, int] = {}
+        for line in self.lines:
+            units = self.cleaned_data.get(f"refused_{line.pk}") or 0
+            if units:
+                out[line.sku] = out.get(line.sku, 0) + units
+        return out
 
     def clean_code(self) -> str:
         code = "".join(str(self.cleaned_data.get("code") or "").split())

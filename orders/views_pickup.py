@@ -446,9 +446,10 @@ def pickup_handover(request: HttpRequest, number: str) -> HttpResponse:
     open_for_handover = order.status == OrderStatus.READY_FOR_PICKUP and order.pickup_locked_at is None
     scanned = _scanned_code(request, number) if open_for_handover else ""
     needs_payment = _needs_payment(order)
+    lines = list(order.lines.all())
     if request.method != "POST":
         form = (
-            HandoverForm(needs_payment=needs_payment, code_checked=bool(scanned))
+            HandoverForm(needs_payment=needs_payment, code_checked=bool(scanned), lines=lines)
             if open_for_handover
             else None
         )
@@ -456,7 +457,7 @@ def pickup_handover(request: HttpRequest, number: str) -> HttpResponse:
     if not open_for_handover:
         messages.error(request, _("Order %(number)s cannot be handed over now.") % {"number": number})
         return redirect("orders:pickup-handover", number=number)
-    form = HandoverForm(request.POST, needs_payment=needs_payment, code_checked=bool(scanned))
+    form = HandoverForm(request.POST, needs_payment=needs_payment, code_checked=bool(scanned), lines=lines)
     if not form.is_valid():
         return _render_handover(request, actor, order, form)
     payment = (
@@ -466,7 +467,11 @@ def pickup_handover(request: HttpRequest, number: str) -> HttpResponse:
     )
     try:
         services.collect(
-            actor=actor, number=number, code=form.cleaned_data["code"] or scanned, payment=payment
+            actor=actor,
+            number=number,
+            code=form.cleaned_data["code"] or scanned,
+            payment=payment,
+            refused=form.refused(),
         )
     except InvalidPickupCode as exc:
         _forget_scanned(request)
@@ -475,7 +480,7 @@ def pickup_handover(request: HttpRequest, number: str) -> HttpResponse:
             messages.error(request, exc.detail)
             return redirect("orders:pickup-handover", number=number)
         left = max(services.MAX_PICKUP_ATTEMPTS - order.pickup_failed_attempts, 1)
-        form = HandoverForm(request.POST, needs_payment=needs_payment)
+        form = HandoverForm(request.POST, needs_payment=needs_payment, lines=lines)
         form.is_valid()
         form.add_error(
             "code",
@@ -492,9 +497,29 @@ def pickup_handover(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, exc.detail)
         return redirect("orders:pickup-handover", number=number)
     except DomainError as exc:
+        refused_errors = {k: v for k, v in (exc.errors or {}).items() if k.startswith("refused.")}
+        if refused_errors:
+            # a refusal the return cannot take: nothing was handed over; say which line, keep the input
+            by_sku = {line.sku: f"refused_{line.pk}" for line in lines}
+            for key, errors in refused_errors.items():
+                field = by_sku.get(key.removeprefix("refused."))
+                for error in errors:
+                    form.add_error(field, error)
+            return _render_handover(request, actor, order, form)
         _domain_error(request, exc)
         return redirect("orders:pickup-handover", number=number)
     _forget_scanned(request)
+    if form.refused():
+        returned = sum(form.refused().values())
+        messages.info(
+            request,
+            ngettext(
+                "%(n)d refused unit is taken back as a return.",
+                "%(n)d refused units are taken back as a return.",
+                returned,
+            )
+            % {"n": returned},
+        )
     messages.success(request, _("Order %(number)s handed over to the customer.") % {"number": number})
     return redirect("orders:pickup-handover", number=number)
 

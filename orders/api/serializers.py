@@ -141,6 +141,11 @@ class DeskPaymentIn(serializers.Serializer):
     reference = _optional_text(120, help_text="The terminal's receipt number, for instance.")
 
 
+class RefusedLineIn(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+
 class CollectIn(serializers.Serializer):
     pickup_code = serializers.CharField(
         max_length=32, trim_whitespace=True, help_text="The 6-digit code the customer shows (or its QR code)."
@@ -151,6 +156,18 @@ class CollectIn(serializers.Serializer):
         help_text="Required for orders paid at pickup (recorded as captured); refused for orders paid "
         "already.",
     )
+    refused = RefusedLineIn(
+        many=True,
+        required=False,
+        help_text="Units the customer refuses at the desk: they become a return at the pickup store on the "
+        "spot (reason `refused_at_pickup`), in the same transaction as the handover.",
+    )
+
+    def validate_refused(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        skus = [line["sku"] for line in value]
+        if len(set(skus)) != len(skus):
+            raise serializers.ValidationError("Each SKU once.")
+        return value
 
 
 class UnlockPickupIn(serializers.Serializer):

@@ -325,7 +325,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             "wrong code locks the pickup, and then even the right code gets 409 `pickup_locked` until a "
             "store manager or HQ unlocks it. An order paid at pickup needs `payment` (card or cash, recorded "
             "as captured): without it 400 naming `payment`. Not ready (or collected meanwhile at another "
-            "desk): 409 `invalid_transition`. Not idempotent by key: a retry of a success is a 409."
+            "desk): 409 `invalid_transition`. Not idempotent by key: a retry of a success is a 409. "
+            "`refused` lines become a return at the pickup store in the same transaction (refund as paid, "
+            "points reversed); a bad one is a 400 naming `refused.<sku>` and nothing is handed over."
         ),
         request=io.CollectIn,
         responses={200: io.OrderOut, **problem_responses(400, 401, 403, 404, 409)},
@@ -347,6 +349,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                 if payment
                 else None
             ),
+            refused={line["sku"]: line["quantity"] for line in data.get("refused") or []},
         )
         return self._answer(self._order(actor, number))
 

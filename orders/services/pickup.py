@@ -347,22 +347,35 @@ class _Outcome:
     error: DomainError | None = None
 
 
-def collect(*, actor: Actor, number: str, code: str, payment: PaymentInput | None = None) -> Order:
+def collect(
+    *,
+    actor: Actor,
+    number: str,
+    code: str,
+    payment: PaymentInput | None = None,
+    refused: Mapping[str, int] | None = None,
+) -> Order:
     """Hand a ready order over at the desk against its code. The right code: the reserved units leave the
     store as a sale, the order is collected, a pay-at-pickup order is paid (`payment`: card or cash,
     captured; required for them, refused for orders paid already). A wrong code: InvalidPickupCode, and the
     attempt is counted and committed even so; the MAX_PICKUP_ATTEMPTS-th locks the pickup (PickupLocked
     until a manager unlocks it). Two desks at once: one collects, the other gets InvalidTransition.
 
+    `refused` (SKU -> units): what the customer refuses at the desk becomes a return on the spot at this
+    store (reason `refused_at_pickup`, back on hand, refunded as paid, points reversed), in the same
+    transaction as the handover: both happen or neither.
+
     Call it outside a transaction of your own: a wrong code's count must commit although this raises."""
-    outcome = _collect(actor, number, code, payment)
+    outcome = _collect(actor, number, code, payment, dict(refused or {}))
     if outcome.error is not None:
         raise outcome.error
     return outcome.order
 
 
 @transaction.atomic
-def _collect(actor: Actor, number: str, code: str, payment: PaymentInput | None) -> _Outcome:
+def _collect(
+    actor: Actor, number: str, code: str, payment: PaymentInput | None, refused: dict[str, int]
+) -> _Outcome:
     order, store = _lock_pickup(actor, number, "hand over pickups")
     check_transition(order, OrderStatus.COLLECTED)
     if order.pickup_locked_at is not None:
@@ -414,7 +427,48 @@ def _collect(actor: Actor, number: str, code: str, payment: PaymentInput | None)
     events += points.on_completed(order, actor=actor)
     write_events(events)
     after_commit(order, "order.completed")
+    if any(refused.values()):
+        _refuse_at_desk(actor, order, store, refused, cash=payment is not None and payment.method == "cash")
     return _Outcome(order)
+
+
+def _refuse_at_desk(
+    actor: Actor, order: Order, store: Location, refused: dict[str, int], *, cash: bool
+) -> None:
+    """The units the customer refuses at the desk: a return at this store, inside the handover's
+    transaction. Errors name `refused.<sku>` so the desk knows which line to correct."""
+    from orders.models import ReturnCondition, ReturnReason
+    from orders.services.returns import ReturnLineInput, create_return
+
+    lines = [
+        ReturnLineInput(sku, quantity, ReturnCondition.RESELLABLE, ReturnReason.REFUSED_AT_PICKUP)
+        for sku, quantity in refused.items()
+        if quantity
+    ]
+    try:
+        create_return(
+            actor=actor,
+            order_number=order.number,
+            location_code=store.code,
+            lines=lines,
+            refund_method="cash" if cash else "original",
+        )
+    except DomainError as exc:
+        if exc.errors:
+            # lines.N.field -> refused.<sku>: the desk's own names for its inputs
+            renamed: dict[str, list[str]] = {}
+            for key, messages in exc.errors.items():
+                parts = key.split(".")
+                if (
+                    parts[0] == "lines"
+                    and len(parts) > 1
+                    and parts[1].isdigit()
+                    and int(parts[1]) < len(lines)
+                ):
+                    key = f"refused.{lines[int(parts[1])].sku}"
+                renamed.setdefault(key, []).extend(messages)
+            exc.errors = renamed
+        raise
 
 
 def _desk_payment(order: Order, payment: PaymentInput | None) -> Payment | None:

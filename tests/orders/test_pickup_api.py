@@ -517,3 +517,42 @@ def test_a_short_pick_retried_with_its_idempotency_key_is_written_off_once(clien
     assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
     assert StockMovement.objects.filter(kind="adjustment", reference=number).count() == 1
     assert level(net) == (4, 2)
+
+
+# --- Refused at the desk -------------------------------------------------------------------------------
+
+
+def test_a_refused_unit_becomes_a_return_on_the_spot(clients, net):
+    order = make_ready(clients, lines=(("TEE-C", 2), ("JNS-C", 1)))
+    number = order["number"]
+    body = {"pickup_code": code_of(clients, number), "refused": [{"sku": "JNS-C", "quantity": 1}]}
+    response = clients["store"].post(url(number, "collect"), body, format="json")
+    assert response.status_code == 200, response.content[:500]
+    collected = response.json()
+    assert collected["status"] == "collected"
+    [ret] = collected["returns"]
+    assert ret["location"] == "MI-C" and Decimal(ret["refund_amount"]) == Decimal("59.90")
+    # the jeans went out as a sale and came back as a return at the desk: on hand again, nothing reserved
+    jeans = StockLevel.objects.get(location=net["milano"], variant=net["jeans"])
+    assert (jeans.on_hand, jeans.reserved) == (2, 0)
+    movements = StockMovement.objects.filter(variant=net["jeans"], location=net["milano"])
+    kinds = sorted(movements.values_list("kind", flat=True))
+    assert kinds == ["receipt", "return", "sale"]
+    assert stock_drift() == []
+
+
+def test_a_bad_refusal_hands_nothing_over_and_names_the_line(clients, net):
+    order = make_ready(clients, lines=(("TEE-C", 2),))
+    number = order["number"]
+    code = code_of(clients, number)
+    body = {"pickup_code": code, "refused": [{"sku": "TEE-C", "quantity": 3}]}
+    problem = assert_problem(
+        clients["store"].post(url(number, "collect"), body, format="json"), 400, "validation_error"
+    )
+    assert "refused.TEE-C" in problem["errors"]
+    assert Order.objects.get(number=number).status == "ready_for_pickup"
+    tee = StockLevel.objects.get(location=net["milano"], variant=net["tee"])
+    assert (tee.on_hand, tee.reserved) == (5, 2)
+    # ... and the handover then goes through without the refusal
+    response = clients["store"].post(url(number, "collect"), {"pickup_code": code}, format="json")
+    assert response.status_code == 200 and response.json()["returns"] == []

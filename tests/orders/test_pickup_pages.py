@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from inventory.models import Transfer, TransferStatus
+from inventory.models import StockLevel, Transfer, TransferStatus
 from inventory.services import ReceivedLineInput, receive_transfer, record_movement, ship_transfer
 from omni.actors import Actor
 from orders.exceptions import InvalidPickupCode
@@ -600,3 +600,31 @@ def test_invalid_pickup_code_counts_through_the_service(net):
     with pytest.raises(InvalidPickupCode):
         collect(actor=HQ, number=order.number, code=a_wrong_code(order))
     assert Order.objects.get(pk=order.pk).pickup_failed_attempts == 1
+
+
+def test_a_unit_refused_at_the_desk_is_returned_on_the_spot(client, anna, net):
+    order = ready(pickup(net["milano"], lines=(("MAG-BLU-M", 1), ("CAP-1", 2))))  # paid at pickup
+    url = reverse("orders:pickup-handover", args=[order.number])
+    cap = order.lines.get(sku="CAP-1")
+    page = html(client.get(url))
+    assert 'data-testid="refused-CAP-1"' in page and 'form="handover-form"' in page
+
+    # refusing more than was bought: a form error on that line, nothing handed over
+    response = client.post(url, {"code": order.pickup_code, "method": "cash", f"refused_{cap.pk}": "3"})
+    assert response.status_code == 400 and response.context["form"].errors[f"refused_{cap.pk}"]
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.READY_FOR_PICKUP
+
+    response = client.post(
+        url, {"code": order.pickup_code, "method": "cash", f"refused_{cap.pk}": "1"}, follow=True
+    )
+    assert response.status_code == 200
+    order.refresh_from_db()
+    assert order.status == OrderStatus.COLLECTED
+    [ret] = order.returns.all()
+    assert ret.location == net["milano"] and ret.refund_amount == Decimal("9.90")
+    assert [(line.order_line.sku, line.quantity, line.reason) for line in ret.lines.all()] == [
+        ("CAP-1", 1, "refused_at_pickup")
+    ]
+    assert len(messages_of(response)) == 2  # the refused unit taken back, and the handover
+    level = StockLevel.objects.get(location=net["milano"], variant=net["cap"])
+    assert (level.on_hand, level.reserved) == (19, 0)  # 20, two sold, one back
