@@ -59,8 +59,15 @@ def _run_threads(
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
 
+    errors: list[Exception] = []
+
     def worker(n: int) -> None:
-        s, lat = work(n, deadline)
+        try:
+            s, lat = work(n, deadline)
+        except Exception as exc:  # noqa: BLE001 (a broken client fails the run, not just its thread)
+            with lock:
+                errors.append(exc)
+            return
         with lock:
             statuses.update(s)
             latencies.extend(lat)
@@ -71,6 +78,8 @@ def _run_threads(
         t.start()
     for t in threads:
         t.join()
+    if errors:
+        raise RuntimeError(f"{len(errors)} of {concurrency} benchmark clients failed") from errors[0]
     return statuses, latencies, time.perf_counter() - started
 
 
@@ -122,14 +131,16 @@ RESERVE_SQL = (
 ORDER_SQL = (
     "INSERT INTO orders_order (number, channel, status, fulfilment_type, customer_email, "
     "customer_first_name, customer_last_name, customer_phone, allow_transfer, subtotal, discount, total, "
-    "vat_total, currency, points_redeemed, cancel_reason, created_at, updated_at) "
+    "vat_total, currency, points_redeemed, cancel_reason, created_at, updated_at, pickup_code, "
+    "pickup_failed_attempts) "
     "VALUES (%s, 'web', 'placed', 'delivery', %s, 'Bench', 'Raw', '', false, 30, 0, 30, 5.41, 'EUR', 0, "
-    "'', %s, %s) RETURNING id"
+    "'', %s, %s, '', 0) RETURNING id"
 )
 LINE_SQL = (
     "INSERT INTO orders_orderline (order_id, variant_id, sku, name, quantity, unit_price, vat_rate, "
-    "promotion_discount, order_discount, line_total, vat_amount) "
-    "VALUES (%s, %s, %s, 'Bench', 1, 10, 22, 0, 0, 10, 1.80)"
+    "promotion_discount, order_discount, line_total, vat_amount, cancelled_quantity, picked_quantity, "
+    "short_quantity) "
+    "VALUES (%s, %s, %s, 'Bench', 1, 10, 22, 0, 0, 10, 1.80, 0, 0, 0)"
 )
 RESERVATION_SQL = (
     "INSERT INTO inventory_reservation (owner, location_id, variant_id, quantity, state, created_at) "
