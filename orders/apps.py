@@ -8,11 +8,15 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from inventory.signals import transfer_received, transfer_shipped
+        from loyalty.signals import customer_erased
         from omni.dashboard import register_panel
         from orders.panels import orders_panel
+        from orders.services.privacy import on_customer_erased
         from orders.services.ship_to_store import on_transfer_received, on_transfer_shipped
 
         register_panel(orders_panel)
         # Ship to store: inventory tells, without importing orders, when an order's transfer moves.
         transfer_shipped.connect(on_transfer_shipped, dispatch_uid="orders.ship_to_store.shipped")
         transfer_received.connect(on_transfer_received, dispatch_uid="orders.ship_to_store.received")
+        # GDPR erasure: loyalty erases the person; the orders' copy goes in the same transaction.
+        customer_erased.connect(on_customer_erased, dispatch_uid="orders.privacy.customer_erased")

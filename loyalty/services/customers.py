@@ -35,6 +35,7 @@ from loyalty.services.ledger import (
     write_entry,
 )
 from loyalty.services.tiers import tier_for, tiers, update_tier
+from loyalty.signals import customer_erased
 from omni.actors import Actor
 from omni.services import record_audit
 
@@ -319,10 +320,11 @@ def export_customer(customer: Customer) -> dict[str, Any]:
 @transaction.atomic
 def erase_customer(*, customer: Customer, actor: Actor | None, reason: str) -> Customer:
     """Anonymise the person (Art. 17 GDPR): blank every personal field of the profile and of its merged
-    duplicates, give the member a new random card number (the old card no longer leads anywhere) and
-    forget which clients looked it up. The ledger stays as it is (append-only, with the member's totals),
-    so the programme's books still add up; it holds no personal data beyond free-text reasons staff
-    wrote. Orders keep their own copy of the email: erasing those belongs to the orders app."""
+        duplicates, give the member a new random card number (the old card no longer leads anywhere) and
+        forget which clients looked it up. The ledger stays as it is (append-only, with the member's totals),
+        so the programme's books still add up; it holds no personal data beyond free-text reasons staff
+        wrote. Apps with their own copy of the person (orders) erase it on the `customer_erased` signal, in
+    the same transaction."""
     reason = (reason or "").strip()
     if not reason:
         raise LoyaltyInvalid.on("reason", "Say why this customer is erased (e.g. the request's reference).")
@@ -332,6 +334,13 @@ def erase_customer(*, customer: Customer, actor: Actor | None, reason: str) -> C
     now = timezone.now()
     people = Customer.objects.filter(Q(pk=customer.pk) | Q(merged_into=customer))
     ids = list(people.values_list("pk", flat=True))
+    contacts = list(people.values_list("email", "phone"))
+    customer_erased.send(
+        sender=Customer,
+        customer_id=customer.pk,
+        emails=sorted({e for e, _ in contacts if e}),
+        phones=sorted({p for _, p in contacts if p}),
+    )
     Customer.objects.filter(pk__in=ids).update(
         email="",
         phone="",
