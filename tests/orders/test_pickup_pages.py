@@ -586,8 +586,8 @@ def test_nav_and_order_detail_lead_to_the_pickup_pages(client, anna, net):
 
 def test_the_camera_script_is_served_by_the_app(client, anna, net):
     page = html(client.get(reverse("orders:pickup-desk")))
-    assert 'data-action="camera-scan"' in page and '<script src="/static/omni/pickup.js"' in page
-    response = client.get("/static/omni/pickup.js")
+    assert 'data-action="camera-scan"' in page and '<script src="/static/omni/scan.js"' in page
+    response = client.get("/static/omni/scan.js")
     assert response.status_code == 200
     script = b"".join(response.streaming_content) if response.streaming else response.content
     assert b"BarcodeDetector" in script

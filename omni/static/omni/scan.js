@@ -1,17 +1,17 @@
-/* Loyalty pages: progressive enhancement only, every page works without it.
-   - camera scan: reads a member card (Code 128 or EAN-13 barcode, or its QR code) with the browser's
-     BarcodeDetector and submits the lookup, as a USB scanner would. The button stays hidden where
-     BarcodeDetector or the camera is missing;
-   - print: the "Print" button of the digital card. */
+/* Shared by the desks (pickup, loyalty): progressive enhancement only, every page works without it.
+   - print: a "Print" button ([data-action=print]);
+   - camera scan ([data-action=camera-scan], formats in data-formats, QR code by default): reads a code with
+     the browser's BarcodeDetector and submits the search box it targets, as a USB scanner would. The
+     button stays hidden where BarcodeDetector or the camera is missing. */
 (function () {
   "use strict";
-
-  var FORMATS = ["code_128", "ean_13", "qr_code"];
 
   function setupPrint() {
     document.querySelectorAll("[data-action=print]").forEach(function (button) {
       button.hidden = false;
-      button.addEventListener("click", function () { window.print(); });
+      button.addEventListener("click", function () {
+        window.print();
+      });
     });
   }
 
@@ -46,9 +46,10 @@
       video.hidden = true;
     }
 
+    var wanted = (button.getAttribute("data-formats") || "qr_code").split(/\s+/);
     window.BarcodeDetector.getSupportedFormats()
       .then(function (supported) {
-        var formats = FORMATS.filter(function (f) { return supported.indexOf(f) !== -1; });
+        var formats = wanted.filter(function (f) { return supported.indexOf(f) !== -1; });
         if (!formats.length) return;
         button.hidden = false;
         var detector = new window.BarcodeDetector({ formats: formats });
