@@ -1,0 +1,203 @@
+"""Running a report's query: one page (with the row count, the totals row and the chart in the same
+statement, so the report's aggregation runs once per page), every row for an export (a server-side cursor,
+so memory stays flat), and the planner's estimate of the row count (to send big exports to the background).
+
+Sort keys come from the URL: only a report's own column keys are accepted, and they are quoted as
+identifiers; values always travel as parameters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+
+from omni.reports.base import Chart, Kind, Report, ReportFilters
+
+MAX_PER_PAGE = 200
+EXPORT_CHUNK = 2_000
+
+
+@dataclass
+class ChartData:
+    chart: Chart
+    labels: list[Any]
+    series: dict[str, list[Decimal]]
+
+
+@dataclass
+class Page:
+    rows: list[dict[str, Any]]
+    count: int
+    totals: dict[str, Any]
+    number: int
+    per_page: int
+    sort: str
+    chart: ChartData | None = None
+    figures: list[Any] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.count / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def _ident(key: str) -> str:
+    if not key.replace("_", "").isalnum():
+        raise ValueError(f"Not a column key: {key!r}")
+    return '"' + key + '"'
+
+
+def normalise_sort(report: Report, sort: str | None) -> str:
+    """The sort asked for if it names a sortable column ("-key" for descending), else the default."""
+    if sort:
+        key = sort.removeprefix("-")
+        if any(c.key == key and c.sortable for c in report.columns):
+            return sort
+    return report.default_sort
+
+
+def order_by(report: Report, sort: str) -> str:
+    key = sort.removeprefix("-")
+    direction = "DESC NULLS LAST" if sort.startswith("-") else "ASC NULLS LAST"
+    # every column breaks ties, so a page never repeats or loses a row between two requests
+    rest = ", ".join(_ident(c.key) for c in report.columns if c.key != key)
+    return f"ORDER BY {_ident(key)} {direction}" + (f", {rest}" if rest else "")
+
+
+def convert(kind: str, value: Any) -> Any:
+    """A value read back from JSON (page) into its Python type."""
+    if value is None:
+        return None
+    if kind in (Kind.MONEY, Kind.DECIMAL, Kind.PERCENT):
+        return Decimal(str(value))
+    if kind == Kind.INT:
+        return int(value)
+    if kind == Kind.DATE and isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    if kind == Kind.DATETIME and isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    return value
+
+
+def run_page(
+    report: Report,
+    filters: ReportFilters,
+    *,
+    sort: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+    with_chart: bool = True,
+) -> Page:
+    sort = normalise_sort(report, sort)
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    page = max(1, page)
+    sql, params = report.query(filters)
+    total_cols = [c for c in report.columns if c.total]
+    sums_select = [f"sum({_ident(c.key)}) AS {_ident(c.key)}" for c in total_cols]
+    stats_select = ", ".join(["count(*) AS __count", *sums_select])
+    parts = [
+        f"WITH r AS MATERIALIZED ({sql}),",
+        f" pg AS (SELECT * FROM r {order_by(report, sort)} LIMIT %s OFFSET %s),",
+        f" st AS (SELECT {stats_select} FROM r)",
+    ]
+    args: list[Any] = [*params, per_page, (page - 1) * per_page]
+    chart = report.chart if with_chart else None
+    if chart is not None:
+        label = _ident(chart.label_key)
+        sums = ", ".join(f"sum({_ident(s)}) AS {_ident(s)}" for s in chart.series)
+        if chart.kind == "line":
+            chart_sql = f"SELECT {label}, {sums} FROM r GROUP BY {label} ORDER BY {label}"
+        else:
+            first = _ident(chart.series[0])
+            total = " + ".join(f"coalesce(sum({_ident(s)}), 0)" for s in chart.series)
+            chart_sql = (
+                f"SELECT {label}, {sums} FROM r GROUP BY {label} "
+                f"ORDER BY {total if chart.stacked else f'sum({first})'} DESC NULLS LAST, {label} LIMIT %s"
+            )
+            args.append(chart.limit)
+        parts[-1] += f", ch AS ({chart_sql})"
+        tail = " UNION ALL SELECT 2, (SELECT json_agg(row_to_json(ch))::text FROM ch)"
+    else:
+        tail = ""
+    statement = (
+        "".join(parts)
+        + " SELECT 0, (SELECT json_agg(row_to_json(pg))::text FROM pg)"
+        + " UNION ALL SELECT 1, (SELECT row_to_json(st)::text FROM st)"
+        + tail
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, args)
+        got = dict(cursor.fetchall())
+    kinds = {c.key: c.kind for c in report.columns}
+    raw_rows = json.loads(got.get(0) or "[]", parse_float=Decimal)
+    rows = [{k: convert(kinds.get(k, Kind.TEXT), v) for k, v in row.items()} for row in raw_rows]
+    stats = json.loads(got.get(1) or "{}", parse_float=Decimal)
+    totals = {c.key: convert(c.kind, stats.get(c.key)) for c in total_cols}
+    result = Page(
+        rows=rows,
+        count=int(stats.get("__count") or 0),
+        totals=totals,
+        number=page,
+        per_page=per_page,
+        sort=sort,
+        figures=report.figures(filters),
+    )
+    if chart is not None:
+        chart_rows = json.loads(got.get(2) or "[]", parse_float=Decimal)
+        label_kind = kinds.get(chart.label_key, Kind.TEXT)
+        result.chart = ChartData(
+            chart=chart,
+            labels=[convert(label_kind, r[chart.label_key]) for r in chart_rows],
+            series={s: [Decimal(str(r[s] or 0)) for r in chart_rows] for s in chart.series},
+        )
+    return result
+
+
+def iter_rows(
+    report: Report, filters: ReportFilters, *, sort: str | None = None
+) -> Iterator[tuple[Any, ...]]:
+    """Every row, in the columns' order, through a server-side cursor fetched EXPORT_CHUNK rows at a time."""
+    sort = normalise_sort(report, sort)
+    sql, params = report.query(filters)
+    cols = ", ".join(_ident(c.key) for c in report.columns)
+    statement = f"SELECT {cols} FROM ({sql}) AS r {order_by(report, sort)}"
+    connection.ensure_connection()
+    with connection.chunked_cursor() as cursor:
+        cursor.itersize = EXPORT_CHUNK  # type: ignore[attr-defined]
+        cursor.execute(statement, params)
+        while True:
+            chunk = cursor.fetchmany(EXPORT_CHUNK)
+            if not chunk:
+                break
+            yield from chunk
+
+
+def estimate_rows(report: Report, filters: ReportFilters) -> int:
+    """The planner's estimate of the number of rows (EXPLAIN, nothing run)."""
+    sql, params = report.query(filters)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def count_rows(report: Report, filters: ReportFilters) -> int:
+    sql, params = report.query(filters)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({sql}) AS r", params)
+        return int(cursor.fetchone()[0])
