@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class LoyaltyConfig(AppConfig):
     name = "loyalty"
     verbose_name = _("Loyalty")
+
+    def ready(self) -> None:
+        from loyalty.reports import register as register_reports
+
+        register_reports()

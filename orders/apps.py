@@ -11,10 +11,12 @@ class OrdersConfig(AppConfig):
         from loyalty.signals import customer_erased
         from omni.dashboard import register_panel
         from orders.panels import orders_panel
+        from orders.reports import register as register_reports
         from orders.services.privacy import on_customer_erased
         from orders.services.ship_to_store import on_transfer_received, on_transfer_shipped
 
         register_panel(orders_panel)
+        register_reports()  # sales by channel, click-and-collect, returns; the "channel" filter
         # Ship to store: inventory tells, without importing orders, when an order's transfer moves.
         transfer_shipped.connect(on_transfer_shipped, dispatch_uid="orders.ship_to_store.shipped")
         transfer_received.connect(on_transfer_received, dispatch_uid="orders.ship_to_store.received")
