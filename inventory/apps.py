@@ -7,9 +7,11 @@ class InventoryConfig(AppConfig):
     verbose_name = _("Catalog and stock")
 
     def ready(self) -> None:
+        from inventory import reports
         from inventory.panels import stock_panel
         from inventory.views import catalog_panel
         from omni.dashboard import register_panel
 
         register_panel(stock_panel)
         register_panel(catalog_panel)
+        reports.register()

@@ -145,3 +145,103 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+
+# --- Managers' reports in the background (omni/reports/jobs.py) ----------------------------------
+
+
+class ReportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "XLSX"
+
+
+class ReportRun(models.Model):
+    """One export of a report produced by a Celery task, kept OMNI_REPORT_RUN_DAYS for its download.
+
+    params are the filter query parameters as given ({name: [values]}), validated again when the task runs."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="report_runs"
+    )
+    report = models.CharField(_("report"), max_length=80)
+    params = models.JSONField(_("filters"), default=dict, blank=True)
+    sort = models.CharField(_("sort"), max_length=80, blank=True, default="")
+    format = models.CharField(
+        _("format"), max_length=4, choices=ReportFormat.choices, default=ReportFormat.CSV
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    rows_estimate = models.PositiveIntegerField(_("rows expected"), null=True, blank=True)
+    file = models.FileField(_("file"), upload_to="reports/", max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("report run")
+        verbose_name_plural = _("report runs")
+        indexes = [models.Index(fields=["status", "started_at"], name="reportrun_status_started")]
+        constraints = [
+            models.CheckConstraint(name="reportrun_format_valid", condition=Q(format__in=["csv", "xlsx"])),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} #{self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}
+
+
+class ReportSchedule(models.Model):
+    """A weekly email of a report to its owner: on `weekday` (0 = Monday) at `hour`, local time (TIME_ZONE).
+
+    params hold no dates unless the manager fixed them: the report's default window is recomputed at each
+    send."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="report_schedules",
+    )
+    report = models.CharField(_("report"), max_length=80)
+    params = models.JSONField(_("filters"), default=dict, blank=True)
+    sort = models.CharField(_("sort"), max_length=80, blank=True, default="")
+    format = models.CharField(
+        _("format"), max_length=4, choices=ReportFormat.choices, default=ReportFormat.XLSX
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"))
+    hour = models.PositiveSmallIntegerField(_("hour"))
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_sent_at = models.DateTimeField(_("last sent"), null=True, blank=True)
+    next_run_at = models.DateTimeField(_("next send"), db_index=True)
+    failures = models.PositiveSmallIntegerField(_("failures in a row"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["user_id", "weekday", "hour", "id"]
+        verbose_name = _("report schedule")
+        verbose_name_plural = _("report schedules")
+        constraints = [
+            models.CheckConstraint(
+                name="reportschedule_weekday_range", condition=Q(weekday__gte=0, weekday__lte=6)
+            ),
+            models.CheckConstraint(name="reportschedule_hour_range", condition=Q(hour__gte=0, hour__lte=23)),
+            models.CheckConstraint(
+                name="reportschedule_format_valid", condition=Q(format__in=["csv", "xlsx"])
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} → {self.user_id} ({self.weekday}@{self.hour})"

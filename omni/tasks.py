@@ -21,3 +21,7 @@ def ping_task(token: str) -> dict[str, str]:
         cursor.execute("SELECT current_database()")
         (database,) = cursor.fetchone()
     return {"pong": token, "database": database}
+
+
+# The reports' tasks live in omni/reports/tasks.py; autodiscovery looks at <app>/tasks.py only.
+from omni.reports import tasks as _report_tasks  # noqa: E402, F401

@@ -26,6 +26,7 @@ urlpatterns = [
     path("catalog/", include("inventory.urls")),
     path("orders/", include("orders.urls")),
     path("loyalty/", include("loyalty.urls")),
+    path("reports/", include("omni.reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

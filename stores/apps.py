@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class StoresConfig(AppConfig):
     name = "stores"
     verbose_name = _("Locations")
+
+    def ready(self) -> None:
+        from omni.reports.base import register_filter
+        from stores.reports import location_filter
+
+        register_filter(location_filter)

@@ -65,6 +65,7 @@ class Chart:
     stacked: bool = False
     limit: int = 15
     title: Label = ""
+    fallback: tuple[str, ...] = ()  # the series shown when the actor may not see any of `series`
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ class ReportFilters:
     brand_id: int | None = None
     channel: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # the report's own fields (Report.extra_fields)
+    # column keys this actor may not see (Report.hidden_columns): left out of pages, charts and exports
+    hidden: frozenset[str] = frozenset()
     tz: str = "Europe/Rome"
 
     @property
@@ -139,6 +142,19 @@ class Report:
     def figures(self, filters: ReportFilters) -> list[Figure]:
         """Optional headline figures (one small query at most)."""
         return []
+
+    def hidden_columns(self, actor: Actor) -> frozenset[str]:
+        """Columns this actor may not see (e.g. cost prices, which are HQ's business)."""
+        return frozenset()
+
+    def visible_columns(self, filters: ReportFilters) -> list[Column]:
+        return [c for c in self.columns if c.key not in filters.hidden]
+
+    def page_refusal(self, filters: ReportFilters) -> Label | None:
+        """Why the page will not list rows for these filters (e.g. a SKU-level list over the whole network:
+        millions of rows no one reads on a screen), or None. Exports are still offered (in the background
+        when large)."""
+        return None
 
     def visible_to(self, actor: Actor) -> bool:
         """Managers: store managers (their locations) and HQ; never store associates or API clients."""

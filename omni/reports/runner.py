@@ -7,6 +7,7 @@ identifiers; values always travel as parameters."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -17,7 +18,7 @@ from typing import Any
 
 from django.db import connection
 
-from omni.reports.base import Chart, Kind, Report, ReportFilters
+from omni.reports.base import Chart, Column, Kind, Report, ReportFilters
 
 MAX_PER_PAGE = 200
 EXPORT_CHUNK = 2_000
@@ -60,16 +61,23 @@ def _ident(key: str) -> str:
     return '"' + key + '"'
 
 
-def normalise_sort(report: Report, sort: str | None) -> str:
-    """The sort asked for if it names a sortable column ("-key" for descending), else the default."""
-    if sort:
-        key = sort.removeprefix("-")
-        if any(c.key == key and c.sortable for c in report.columns):
-            return sort
-    return report.default_sort
+def _columns(report: Report, filters: ReportFilters | None) -> list[Column]:
+    return list(report.columns) if filters is None else report.visible_columns(filters)
 
 
-def order_by(report: Report, sort: str) -> str:
+def normalise_sort(report: Report, sort: str | None, filters: ReportFilters | None = None) -> str:
+    """The sort asked for if it names a sortable (and, with filters, visible) column ("-key" for
+    descending), else the default, else the first visible column."""
+    columns = _columns(report, filters)
+    for candidate in (sort, report.default_sort):
+        if candidate:
+            key = candidate.removeprefix("-")
+            if any(c.key == key and c.sortable for c in columns):
+                return candidate
+    return columns[0].key
+
+
+def order_by(report: Report, sort: str, filters: ReportFilters | None = None) -> str:
     key = sort.removeprefix("-")
     direction = "DESC NULLS LAST" if sort.startswith("-") else "ASC NULLS LAST"
     # every column breaks ties, so a page never repeats or loses a row between two requests
@@ -101,20 +109,26 @@ def run_page(
     per_page: int = 50,
     with_chart: bool = True,
 ) -> Page:
-    sort = normalise_sort(report, sort)
+    sort = normalise_sort(report, sort, filters)
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
     sql, params = report.query(filters)
-    total_cols = [c for c in report.columns if c.total]
+    visible = report.visible_columns(filters)
+    total_cols = [c for c in visible if c.total]
     sums_select = [f"sum({_ident(c.key)}) AS {_ident(c.key)}" for c in total_cols]
     stats_select = ", ".join(["count(*) AS __count", *sums_select])
     parts = [
         f"WITH r AS MATERIALIZED ({sql}),",
-        f" pg AS (SELECT * FROM r {order_by(report, sort)} LIMIT %s OFFSET %s),",
+        f" pg AS (SELECT * FROM r {order_by(report, sort, filters)} LIMIT %s OFFSET %s),",
         f" st AS (SELECT {stats_select} FROM r)",
     ]
     args: list[Any] = [*params, per_page, (page - 1) * per_page]
     chart = report.chart if with_chart else None
+    if chart is not None:
+        series = tuple(k for k in chart.series if k not in filters.hidden) or tuple(
+            k for k in chart.fallback if k not in filters.hidden
+        )
+        chart = dataclasses.replace(chart, series=series) if series else None
     if chart is not None:
         label = _ident(chart.label_key)
         sums = ", ".join(f"sum({_ident(s)}) AS {_ident(s)}" for s in chart.series)
@@ -143,7 +157,10 @@ def run_page(
         got = dict(cursor.fetchall())
     kinds = {c.key: c.kind for c in report.columns}
     raw_rows = json.loads(got.get(0) or "[]", parse_float=Decimal)
-    rows = [{k: convert(kinds.get(k, Kind.TEXT), v) for k, v in row.items()} for row in raw_rows]
+    rows = [
+        {k: convert(kinds.get(k, Kind.TEXT), v) for k, v in row.items() if k not in filters.hidden}
+        for row in raw_rows
+    ]
     stats = json.loads(got.get(1) or "{}", parse_float=Decimal)
     totals = {c.key: convert(c.kind, stats.get(c.key)) for c in total_cols}
     result = Page(
@@ -170,10 +187,10 @@ def iter_rows(
     report: Report, filters: ReportFilters, *, sort: str | None = None
 ) -> Iterator[tuple[Any, ...]]:
     """Every row, in the columns' order, through a server-side cursor fetched EXPORT_CHUNK rows at a time."""
-    sort = normalise_sort(report, sort)
+    sort = normalise_sort(report, sort, filters)
     sql, params = report.query(filters)
-    cols = ", ".join(_ident(c.key) for c in report.columns)
-    statement = f"SELECT {cols} FROM ({sql}) AS r {order_by(report, sort)}"
+    cols = ", ".join(_ident(c.key) for c in report.visible_columns(filters))
+    statement = f"SELECT {cols} FROM ({sql}) AS r {order_by(report, sort, filters)}"
     connection.ensure_connection()
     with connection.chunked_cursor() as cursor:
         cursor.itersize = EXPORT_CHUNK  # type: ignore[attr-defined]
