@@ -310,6 +310,12 @@ class LedgerEntry(AppendOnly):
         indexes = [
             models.Index(fields=["member", "-created_at", "-id"], name="loyalty_entry_member_time"),
             models.Index(fields=["kind", "created_at"], name="loyalty_entry_kind_time"),
+            # the loyalty report: the entries of a period, read from the index alone
+            models.Index(
+                fields=["created_at"],
+                include=["member", "kind", "points", "reverses", "source_type", "location_code"],
+                name="loyalty_entry_time_report",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -297,6 +297,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "orders.tasks.retry_webhooks_task",
         "schedule": 60.0,
     },
+    "orders-refresh-sales-summary": {
+        "task": "orders.tasks.refresh_sales_summary_task",
+        "schedule": crontab(minute="*/5"),
+    },
     "orders-expire-pickups": {
         "task": "orders.tasks.expire_pickups_task",
         "schedule": crontab(minute="*/10"),

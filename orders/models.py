@@ -310,6 +310,8 @@ class OrderEvent(models.Model):
 
     class Meta:
         ordering = ["order", "created_at", "id"]
+        # the sales summary's refresh finds the orders changed since its last run (append-only: cheap)
+        indexes = [models.Index(fields=["created_at"], name="orderevent_created")]
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.message}"
@@ -619,3 +621,67 @@ class ReturnLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.sku} ({self.condition})"
+
+
+class SalesDay(models.Model):
+    """The daily sales summary behind the "sales by channel" report: per local day (settings.TIME_ZONE),
+    channel and selling location (orders.reports.ORDER_LOCATION; NULL = online, shipped from several), one
+    row for all products (category and brand NULL) and one per category x brand of the lines. Sales count
+    on the order's day, cancelled orders and cancelled units left out; returns on the day and at the
+    location they were received, under the original order's channel.
+
+    Derived data: orders.services.sales_summary rewrites whole days from the orders, so nothing else writes
+    here and order placement never touches it (no hot rows)."""
+
+    day = models.DateField()
+    channel = models.CharField(max_length=12, choices=Channel.choices)
+    location_id = models.IntegerField(null=True)  # stores.Location id; no FK: a derived table
+    category_id = models.IntegerField(null=True)  # NULL (with brand NULL): the all-products row
+    brand_id = models.IntegerField(null=True)
+    orders = models.IntegerField(default=0)  # orders with lines in the row's group (all-products: exact)
+    units = models.IntegerField(default=0)
+    revenue = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    vat = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    returned_units = models.IntegerField(default=0)
+    refunds = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "channel", "location_id", "category_id", "brand_id"],
+                name="sales_day_unique",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                name="sales_day_group_complete",
+                condition=Q(category_id__isnull=True, brand_id__isnull=True)
+                | Q(category_id__isnull=False, brand_id__isnull=False),
+            ),
+        ]
+        indexes = [
+            # the report without a product filter reads the all-products rows of a date range
+            models.Index(fields=["day"], name="sales_day_all", condition=Q(category_id__isnull=True)),
+            models.Index(
+                fields=["category_id", "day"],
+                name="sales_day_category",
+                condition=Q(category_id__isnull=False),
+            ),
+            models.Index(
+                fields=["brand_id", "day"],
+                name="sales_day_brand",
+                condition=Q(brand_id__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel} {self.location_id}"
+
+
+class SalesSummaryState(models.Model):
+    """One row (pk 1): when the sales summary was last brought up to date (None: never built)."""
+
+    refreshed_at = models.DateTimeField(null=True)
+    built_at = models.DateTimeField(null=True)  # the last full rebuild
+
+    def __str__(self) -> str:
+        return f"sales summary refreshed {self.refreshed_at}"

@@ -33,6 +33,7 @@ from omni.reports.base import (
     register_report,
 )
 from orders.models import Channel, ReturnCondition, ReturnReason
+from orders.services.sales_summary import ORDER_LOCATION, refresh_sales_summary, summary_tz
 
 if TYPE_CHECKING:
     from omni.actors import Actor
@@ -128,18 +129,6 @@ def ratio(part: Any, whole: Any) -> Decimal | None:
 
 # --- Sales by channel -------------------------------------------------------------------------------------
 
-# Where an order sold: the store of a pickup or a till sale (Order.location); for a delivery, the store that
-# took it (Order.taken_at), else the one location that shipped it; NULL ("online") when an order taken
-# online ships from several locations.
-ORDER_LOCATION = """COALESCE(
-    o.location_id,
-    o.taken_at_id,
-    CASE WHEN o.fulfilment_type = 'delivery' THEN (
-        SELECT CASE WHEN count(*) = 1 THEN min(s.location_id) END
-        FROM orders_shipment s WHERE s.order_id = o.id
-    ) END
-)"""
-
 
 class SalesByChannel(Report):
     slug = "sales-by-channel"
@@ -151,7 +140,10 @@ class SalesByChannel(Report):
         "that took it, else the location that shipped it, or “Online” when it ships from several "
         "locations. Cancelled orders and units cancelled off an order are left out. Revenue is what "
         "customers pay, VAT included, after discounts and points. Returns count on the day and at the "
-        "location they were received, under the original order's channel."
+        "location they were received, under the original order's channel. With a category or brand "
+        "chosen, only those products' lines count, and an order counts once for each category and brand "
+        "of its lines (an order with lines in two chosen categories counts in each), so the orders column "
+        "may add up to more than the orders placed."
     )
     columns = (
         Column("day", _("Day"), Kind.DATE),
@@ -171,7 +163,76 @@ class SalesByChannel(Report):
         kind="line", label_key="day", series=("revenue", "refunds"), title=_("Revenue and refunds by day")
     )
 
+    def _days(self, filters: ReportFilters) -> tuple[dt.date, dt.date]:
+        today = timezone.localdate()
+        date_to = filters.date_to or today
+        date_from = filters.date_from or today - dt.timedelta(days=self.default_days - 1)
+        return date_from, date_to
+
+    def _summary_where(self, filters: ReportFilters) -> _Where:
+        """The summary rows of the chosen days, channel, locations and products: the all-products rows
+        (category and brand NULL) without a product filter, else the category x brand rows that match."""
+        date_from, date_to = self._days(filters)
+        where = _Where()
+        where.add("s.day >= %s AND s.day <= %s", date_from, date_to)
+        if filters.category_ids is None and filters.brand_id is None:
+            where.add("s.category_id IS NULL")
+        else:
+            where.add("s.category_id IS NOT NULL")
+            if filters.category_ids is not None:
+                where.add("s.category_id = ANY(%s)", list(filters.category_ids))
+            if filters.brand_id is not None:
+                where.add("s.brand_id = %s", filters.brand_id)
+        if filters.channel:
+            where.add("s.channel = %s", filters.channel)
+        if filters.location_ids is not None:
+            where.add("s.location_id = ANY(%s)", list(filters.location_ids))
+        return where
+
+    def _uses_summary(self, filters: ReportFilters) -> bool:
+        return filters.tz == summary_tz()
+
     def query(self, filters: ReportFilters) -> SQL:
+        """From the daily summary, brought up to date first (the days changed since its last refresh), so
+        the figures are live; for days in another time zone than the summary's, from the orders."""
+        if not self._uses_summary(filters):
+            return self.live_query(filters)
+        refresh_sales_summary()
+        where = self._summary_where(filters)
+        channel_sql, channel_params = labelled("s.channel", Channel.choices)
+        if filters.category_ids is None and filters.brand_id is None:
+            # the all-products rows: one per day, channel and location already
+            sql = f"""
+                SELECT s.day AS day, {channel_sql} AS channel,
+                       COALESCE(loc.code, %s) AS location, COALESCE(loc.name, %s) AS location_name,
+                       s.orders, s.units, s.revenue, s.vat, s.returned_units, s.refunds
+                FROM orders_salesday s
+                LEFT JOIN stores_location loc ON loc.id = s.location_id
+                WHERE {where.sql}
+            """
+        else:
+            sql = f"""
+                SELECT s.day AS day, {channel_sql} AS channel,
+                       COALESCE(loc.code, %s) AS location, COALESCE(loc.name, %s) AS location_name,
+                       sum(s.orders)::int AS orders, sum(s.units)::int AS units,
+                       sum(s.revenue)::numeric(14, 2) AS revenue, sum(s.vat)::numeric(14, 2) AS vat,
+                       sum(s.returned_units)::int AS returned_units,
+                       sum(s.refunds)::numeric(14, 2) AS refunds
+                FROM orders_salesday s
+                LEFT JOIN stores_location loc ON loc.id = s.location_id
+                WHERE {where.sql}
+                GROUP BY s.day, s.channel, s.location_id, loc.code, loc.name
+            """
+        params = [
+            *channel_params,
+            gettext("Online"),
+            gettext("Shipped from several locations"),
+            *where.params,
+        ]
+        return sql, params
+
+    def live_query(self, filters: ReportFilters) -> SQL:
+        """The same rows computed from the orders (what the summary holds, for any time zone)."""
         start, end = window(filters, self.default_days)
         tz = filters.tz
 
@@ -183,6 +244,7 @@ class SalesByChannel(Report):
         sold = _Where()
         if filters.location_ids is not None:
             sold.add("o.location_id = ANY(%s)", list(filters.location_ids))
+        grouped = filters.category_ids is not None or filters.brand_id is not None
         sold_join = product_filter(filters, "l.variant_id", sold)
 
         back = _Where()
@@ -193,6 +255,10 @@ class SalesByChannel(Report):
             back.add("r.location_id = ANY(%s)", list(filters.location_ids))
         back_join = product_filter(filters, "rl.variant_id", back)
 
+        # with a product filter, an order counts once per category x brand of its lines (as in the summary)
+        orders_expr = "count(DISTINCT o.id)"
+        if grouped:
+            orders_expr = "count(DISTINCT (o.id, p.category_id, p.brand_id))"
         channel_sql, channel_params = labelled("x.channel", Channel.choices)
         sql = f"""
             WITH o AS (
@@ -203,7 +269,7 @@ class SalesByChannel(Report):
             ),
             x AS (
                 SELECT o.day, o.channel, o.location_id,
-                       count(DISTINCT o.id) AS orders, sum(l.quantity) AS units,
+                       {orders_expr} AS orders, sum(l.quantity) AS units,
                        sum(l.line_total) AS revenue, sum(l.vat_amount) AS vat,
                        0 AS returned_units, 0::numeric AS refunds
                 FROM o JOIN orders_orderline l ON l.order_id = o.id{sold_join}
@@ -239,12 +305,23 @@ class SalesByChannel(Report):
         return sql, params
 
     def figures(self, filters: ReportFilters) -> list[Figure]:
-        sql, params = self.query(filters)
-        got = one_row(
-            "SELECT sum(revenue) AS revenue, sum(orders) AS orders, sum(units) AS units, "
-            f"sum(returned_units) AS returned FROM ({sql}) AS r",
-            params,
-        )
+        """From the summary rows the page's query has just brought up to date (one small aggregate)."""
+        if self._uses_summary(filters):
+            where = self._summary_where(filters)
+            sql = f"""
+                SELECT sum(s.revenue) AS revenue, sum(s.orders) AS orders, sum(s.units) AS units,
+                       sum(s.returned_units) AS returned
+                FROM orders_salesday s
+                WHERE {where.sql}
+            """
+            got = one_row(sql, where.params)
+        else:
+            live_sql, live_params = self.live_query(filters)
+            got = one_row(
+                "SELECT sum(revenue) AS revenue, sum(orders) AS orders, sum(units) AS units, "
+                f"sum(returned_units) AS returned FROM ({live_sql}) AS r",
+                live_params,
+            )
         revenue = got.get("revenue") or Decimal("0.00")
         orders = int(got.get("orders") or 0)
         basket = (revenue / orders).quantize(Decimal("0.01")) if orders else None
