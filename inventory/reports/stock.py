@@ -321,7 +321,16 @@ class StockAgeingSummaryReport(StockReport):
             if needs_product(filters)
             else f"JOIN {VARIANT} v ON v.id = s.variant_id"
         )
-        cases = " ".join(f"WHEN a.days <= {limit} THEN {n}" for n, (limit, _label) in enumerate(AGE_BUCKETS))
+        # A SKU is within N days of its last sale when it last sold on or after local midnight N days ago:
+        # comparing the timestamp with those instants (not converting each row's time to a local date)
+        # keeps the aggregate over millions of stock rows cheap.
+        today = local_today(filters)
+        tz = ZoneInfo(filters.tz)
+        since = [
+            dt.datetime.combine(today - dt.timedelta(days=limit), dt.time.min, tzinfo=tz)
+            for limit, _label in AGE_BUCKETS
+        ]
+        cases = " ".join(f"WHEN s.last_sale_at >= %s THEN {n}" for n in range(len(AGE_BUCKETS)))
         labels = " ".join(f"WHEN {n} THEN '{label}'" for n, (_limit, label) in enumerate(AGE_BUCKETS))
         never, over = len(AGE_BUCKETS) + 1, len(AGE_BUCKETS)
         # Bucket numbers while aggregating (cheap integers over every stock row), their names on the few
@@ -332,16 +341,15 @@ class StockAgeingSummaryReport(StockReport):
                    g.skus, g.on_hand, g.value_cost, g.value_retail
             FROM (
                 SELECT s.location_id,
-                       CASE WHEN a.days IS NULL THEN {never} {cases} ELSE {over} END AS bucket,
+                       CASE WHEN s.last_sale_at IS NULL THEN {never} {cases} ELSE {over} END AS bucket,
                        count(*) AS skus, sum(s.on_hand) AS on_hand,
                        coalesce(sum(s.on_hand * v.cost_price), 0) AS value_cost,
                        sum(s.on_hand * v.price) AS value_retail
                 FROM {STOCK} s {join}
-                CROSS JOIN LATERAL (SELECT %s::date - (s.last_sale_at AT TIME ZONE %s)::date AS days) a
                 WHERE {where.sql}
                 GROUP BY 1, 2
             ) g
             JOIN {LOCATION} l ON l.id = g.location_id
         """
-        params = [gettext("over 365"), gettext("never sold"), local_today(filters), filters.tz, *where.params]
+        params = [gettext("over 365"), gettext("never sold"), *since, *where.params]
         return sql, params

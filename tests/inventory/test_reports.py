@@ -655,3 +655,25 @@ def test_cost_columns_are_hidden_from_store_managers(sales):
         report, ReportFilters(location_ids=(sales.mi.pk,), hidden=report.hidden_columns(manager))
     )
     assert position.chart is not None and list(position.chart.series) == ["value_retail"]
+
+
+@pytest.mark.parametrize(
+    ("days", "bucket"),
+    [(0, "0-30"), (30, "0-30"), (31, "31-90"), (90, "31-90"), (91, "91-180"), (180, "91-180"),
+     (181, "181-365"), (365, "181-365"), (366, "over 365")],
+)  # fmt: skip
+def test_stock_ageing_summary_bucket_edges(net, days, bucket):
+    # the summary compares times with local midnights instead of counting days: the same edges
+    StockLevel.objects.filter(location=net.rm, variant=net.v1).update(last_sale_at=local_noon(days))
+    rows = page("stock-ageing-summary", location_ids=(net.rm.pk,)).rows
+    assert [(r["age_bucket"], r["on_hand"]) for r in rows] == [(bucket, 6)]
+    # one second before that local midnight is one day older
+    midnight = dt.datetime.combine(today() - dt.timedelta(days=days), dt.time.min, tzinfo=ROME)
+    StockLevel.objects.filter(location=net.rm, variant=net.v1).update(last_sale_at=midnight)
+    assert page("stock-ageing-summary", location_ids=(net.rm.pk,)).rows[0]["age_bucket"] == bucket
+    StockLevel.objects.filter(location=net.rm, variant=net.v1).update(
+        last_sale_at=midnight - dt.timedelta(seconds=1)
+    )
+    older = page("stock-ageing", location_ids=(net.rm.pk,)).rows[0]["age_bucket"]
+    page_bucket = page("stock-ageing-summary", location_ids=(net.rm.pk,)).rows[0]["age_bucket"]
+    assert page_bucket == older  # summary and SKU list agree on the day before

@@ -75,7 +75,7 @@ def test_a_real_worker_runs_tasks_through_redis():
         stderr=subprocess.STDOUT,
     )
     try:
-        producer = Celery("omni-test-producer", broker=REDIS_URL, backend=REDIS_URL)
+        producer = Celery("omni-test-producer", broker=REDIS_URL, backend=REDIS_URL, set_as_current=False)
         token = uuid.uuid4().hex
         started = time.monotonic()
         result = producer.send_task("omni.tasks.ping_task", args=[token], queue=queue)
