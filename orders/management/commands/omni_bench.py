@@ -1,6 +1,8 @@
 """`make bench`: at `seed_demo --scale` size, through a real multi-process server, (1) the availability
-endpoint for one SKU across every location and (2) order placement throughput beside a raw-SQL baseline.
-Writes docs/PERFORMANCE.md.
+endpoint for one SKU across every location, (2) order placement throughput beside a raw-SQL baseline and
+(3) every managers' report page beside its raw SQL aggregate, and the largest export's memory
+(orders/bench_reports.py). Writes docs/PERFORMANCE.md; `--only reports` runs (3) alone and rewrites only
+its section.
 
 It works in its own database on the same PostgreSQL server (`<name>_bench`, or OMNI_BENCH_DATABASE), so the
 development data stays as it is; the first run builds the data (minutes), later runs reuse it."""
@@ -49,6 +51,15 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=float, default=20.0, help="length of each placement run")
         parser.add_argument("--output", default=str(ROOT / "docs" / "PERFORMANCE.md"))
         parser.add_argument(
+            "--only",
+            choices=["all", "stock", "reports"],
+            default="all",
+            help="stock: availability and placement; reports: the managers' reports (default: all)",
+        )
+        parser.add_argument("--orders", type=int, default=500_000, help="orders of history in the data")
+        parser.add_argument("--movements", type=int, default=2_000_000, help="stock movements of history")
+        parser.add_argument("--page-requests", type=int, default=5, help="timed requests per report page")
+        parser.add_argument(
             "--in-bench-db", action="store_true", help="internal: already in the bench database"
         )
 
@@ -77,27 +88,91 @@ class Command(BaseCommand):
         env["CELERY_BROKER_URL"] = "memory://"
         env["CELERY_RESULT_BACKEND"] = "cache+memory://"
         argv = [sys.executable, str(ROOT / "manage.py"), "omni_bench", "--in-bench-db"]
-        for key in ("skus", "locations", "requests", "concurrency", "seconds", "output"):
-            argv += [f"--{key}", str(opts[key])]
+        for key in (
+            "skus",
+            "locations",
+            "requests",
+            "concurrency",
+            "seconds",
+            "output",
+            "only",
+            "orders",
+            "movements",
+            "page_requests",
+        ):
+            argv += [f"--{key.replace('_', '-')}", str(opts[key])]
         result = subprocess.run(argv, env=env, cwd=ROOT)  # noqa: S603 (our own manage.py)
         if result.returncode:
             raise CommandError(f"the benchmark failed (exit {result.returncode})")
 
     # -- step 2: data, query count, latency ---------------------------------------------------------
     def _run(self, opts: dict[str, Any]) -> None:
+        call_command("migrate", verbosity=0)
+        self.stderr.write("Benchmark data (built on the first run, minutes; then checked in seconds)...")
+        started = time.monotonic()
+        call_command(
+            "seed_demo",
+            scale=True,
+            skus=opts["skus"],
+            locations=opts["locations"],
+            orders=opts["orders"],
+            movements=opts["movements"],
+        )
+        self.stderr.write(f"  ready in {time.monotonic() - started:.0f} s")
+        if opts["only"] in ("all", "stock"):
+            self._stock(opts)
+        if opts["only"] in ("all", "reports"):
+            self._reports(opts)
+
+    def _reports(self, opts: dict[str, Any]) -> None:
+        from orders import bench_reports as br
+
+        store_id, store_code = br.busiest_store()
+        br.ensure_managers(store_id)
+        workers = 2 * (os.cpu_count() or 1) + 1
+        server, url = self._start_server(workers)
+        try:
+            hq = br.http_fetcher(url, br.HQ_USERNAME)
+            store = br.http_fetcher(url, br.STORE_USERNAME)
+            self.stderr.write("Managers' reports: raw SQL and pages (HQ and a store manager)...")
+            runs = br.run_reports(
+                hq, store, store_id=store_id, requests=opts["page_requests"], log=self.stderr.write
+            )
+            exports = []
+            for fmt in ("csv", "xlsx"):
+                self.stderr.write(f"Export of {br.EXPORT_SLUG} over every location as {fmt.upper()}...")
+                run = br.run_export_child(br.EXPORT_SLUG, fmt)
+                run.http = br.export_http_answer(hq, br.EXPORT_SLUG, fmt)
+                self.stderr.write(
+                    f"  {run.rows:,} rows, {run.bytes / 1e6:.1f} MB in {run.seconds:.1f} s, "
+                    f"peak {run.peak_mb:.0f} MB {run.error}"
+                )
+                exports.append(run)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+        bench = br.ReportsBench(
+            runs=runs,
+            exports=exports,
+            store_code=store_code,
+            store_locations=1,
+            data=br.data_sizes(),
+            server=f"gunicorn ({workers} sync workers, `DJANGO_DEBUG=0`)",
+        )
+        br.write_section(Path(opts["output"]), bench)
+        slow = [r for r in runs if not r.ok]
+        self.stdout.write(
+            f"reports: {len(runs) - len(slow)} of {len(runs)} pages under 2 s; "
+            + "; ".join(f"export {e.fmt} peak {e.peak_mb:.0f} MB" for e in exports)
+            + f". Written to {opts['output']}"
+        )
+
+    def _stock(self, opts: dict[str, Any]) -> None:
         from inventory import selectors
         from inventory.models import StockLevel, Variant
         from omni.services import create_api_client
         from stores.models import Location
 
-        call_command("migrate", verbosity=0)
-        want = opts["skus"] * opts["locations"]
-        have = StockLevel.objects.count()
-        if have < want:
-            self.stderr.write(f"Building benchmark data ({have:,} of {want:,} stock levels present)...")
-            started = time.monotonic()
-            call_command("seed_demo", scale=True, skus=opts["skus"], locations=opts["locations"])
-            self.stderr.write(f"  built in {time.monotonic() - started:.0f} s")
         levels = StockLevel.objects.count()
         locations = Location.objects.count()
         skus = list(
@@ -289,7 +364,11 @@ The query's plan at this size (`EXPLAIN ANALYZE`):
 {r["plan"]}
 ```
 """
-        path.write_text(text + self._placement_section(r))
+        from orders.bench_reports import SECTION
+
+        old = path.read_text() if path.exists() else ""
+        kept = old[old.find(SECTION) :] if SECTION in old else ""  # the reports section, written on its own
+        path.write_text(text + self._placement_section(r) + ("\n" + kept if kept else ""))
 
     def _placement_section(self, r: dict[str, Any]) -> str:
         p = r["profile"]
