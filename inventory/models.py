@@ -9,7 +9,7 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q, Value
-from django.db.models.functions import LPad, Upper
+from django.db.models.functions import Cast, LPad, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -99,6 +99,18 @@ class Variant(models.Model):
     cost_price = models.DecimalField(_("cost price"), max_digits=10, decimal_places=2, null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The prices in integer cents, kept by PostgreSQL: the stock reports sum on_hand x price over millions
+    # of stock rows, which is exact and several times cheaper in bigint than in numeric.
+    price_cents = models.GeneratedField(
+        expression=Cast(F("price") * 100, models.BigIntegerField()),
+        output_field=models.BigIntegerField(),
+        db_persist=True,
+    )
+    cost_cents = models.GeneratedField(
+        expression=Cast(F("cost_price") * 100, models.BigIntegerField()),
+        output_field=models.BigIntegerField(null=True),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["sku"]

@@ -677,3 +677,19 @@ def test_stock_ageing_summary_bucket_edges(net, days, bucket):
     older = page("stock-ageing", location_ids=(net.rm.pk,)).rows[0]["age_bucket"]
     page_bucket = page("stock-ageing-summary", location_ids=(net.rm.pk,)).rows[0]["age_bucket"]
     assert page_bucket == older  # summary and SKU list agree on the day before
+
+
+def test_values_are_exact_to_the_cent_with_odd_prices():
+    # the stock reports sum on_hand x price in integer cents (Variant.price_cents, kept by PostgreSQL)
+    variant = VariantFactory(sku="ODD", price=D("19.99"), cost_price=D("7.33"))
+    shop = LocationFactory(code="ODD-1")
+    receive(shop, variant, 3)
+    variant.refresh_from_db()
+    assert (variant.price_cents, variant.cost_cents) == (1999, 733)
+    row = page("stock-position", location_ids=(shop.pk,)).rows[0]
+    assert (row["value_retail"], row["value_cost"]) == (D("59.97"), D("21.99"))  # 3 x 19.99, 3 x 7.33
+    variant.price = D("0.01")
+    variant.save(update_fields=["price"])
+    assert page("stock-position", location_ids=(shop.pk,)).rows[0]["value_retail"] == D("0.03")
+    summary = page("stock-ageing-summary", location_ids=(shop.pk,)).rows[0]
+    assert (summary["value_retail"], summary["value_cost"]) == (D("0.03"), D("21.99"))
