@@ -10,7 +10,7 @@ that received them, under the original order's channel."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,7 @@ from omni.reports.base import (
     register_filter,
     register_report,
 )
+from omni.reports.sql import Where, label_case
 from orders.models import Channel, ReturnCondition, ReturnReason
 from orders.services.sales_summary import ORDER_LOCATION, refresh_sales_summary, summary_tz
 
@@ -58,22 +59,6 @@ channel_filter = FilterField(name="channel", build=_channel_field, value=lambda 
 # --- SQL helpers ------------------------------------------------------------------------------------------
 
 
-class _Where:
-    """WHERE conditions and their parameters, in the order they are written."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.params: list[Any] = []
-
-    def add(self, sql: str, *params: Any) -> None:
-        self.parts.append(sql)
-        self.params.extend(params)
-
-    @property
-    def sql(self) -> str:
-        return " AND ".join(self.parts) if self.parts else "TRUE"
-
-
 def window(filters: ReportFilters, days: int) -> tuple[dt.datetime, dt.datetime]:
     """[start, end) of the chosen days, or the last `days` days ending today when none were chosen."""
     from zoneinfo import ZoneInfo
@@ -87,19 +72,7 @@ def window(filters: ReportFilters, days: int) -> tuple[dt.datetime, dt.datetime]
     return start, end
 
 
-def labelled(expr: str, choices: Iterable[tuple[str, Any]]) -> SQL:
-    """`expr` (a code) shown as its label in the current language; an unknown code as itself."""
-    pairs = list(choices)
-    if not pairs:
-        return expr, []
-    whens = " ".join("WHEN %s THEN %s" for _ in pairs)
-    params: list[Any] = []
-    for code, label in pairs:
-        params += [code, str(label)]
-    return f"CASE {expr} {whens} ELSE {expr} END", params
-
-
-def product_filter(filters: ReportFilters, variant_expr: str, where: _Where) -> str:
+def product_filter(filters: ReportFilters, variant_expr: str, where: Where) -> str:
     """The joins (and conditions added to `where`) that keep lines whose variant's product is in the chosen
     categories / of the chosen brand; "" when neither is chosen."""
     if filters.category_ids is None and filters.brand_id is None:
@@ -169,11 +142,11 @@ class SalesByChannel(Report):
         date_from = filters.date_from or today - dt.timedelta(days=self.default_days - 1)
         return date_from, date_to
 
-    def _summary_where(self, filters: ReportFilters) -> _Where:
+    def _summary_where(self, filters: ReportFilters) -> Where:
         """The summary rows of the chosen days, channel, locations and products: the all-products rows
         (category and brand NULL) without a product filter, else the category x brand rows that match."""
         date_from, date_to = self._days(filters)
-        where = _Where()
+        where = Where()
         where.add("s.day >= %s AND s.day <= %s", date_from, date_to)
         if filters.category_ids is None and filters.brand_id is None:
             where.add("s.category_id IS NULL")
@@ -199,7 +172,7 @@ class SalesByChannel(Report):
             return self.live_query(filters)
         refresh_sales_summary()
         where = self._summary_where(filters)
-        channel_sql, channel_params = labelled("s.channel", Channel.choices)
+        channel_sql, channel_params = label_case("s.channel", Channel.choices)
         if filters.category_ids is None and filters.brand_id is None:
             # the all-products rows: one per day, channel and location already
             sql = f"""
@@ -236,18 +209,18 @@ class SalesByChannel(Report):
         start, end = window(filters, self.default_days)
         tz = filters.tz
 
-        orders = _Where()
+        orders = Where()
         orders.add("o.status <> 'cancelled'")
         orders.add("o.created_at >= %s AND o.created_at < %s", start, end)
         if filters.channel:
             orders.add("o.channel = %s", filters.channel)
-        sold = _Where()
+        sold = Where()
         if filters.location_ids is not None:
             sold.add("o.location_id = ANY(%s)", list(filters.location_ids))
         grouped = filters.category_ids is not None or filters.brand_id is not None
         sold_join = product_filter(filters, "l.variant_id", sold)
 
-        back = _Where()
+        back = Where()
         back.add("r.created_at >= %s AND r.created_at < %s", start, end)
         if filters.channel:
             back.add("ro.channel = %s", filters.channel)
@@ -259,7 +232,7 @@ class SalesByChannel(Report):
         orders_expr = "count(DISTINCT o.id)"
         if grouped:
             orders_expr = "count(DISTINCT (o.id, p.category_id, p.brand_id))"
-        channel_sql, channel_params = labelled("x.channel", Channel.choices)
+        channel_sql, channel_params = label_case("x.channel", Channel.choices)
         sql = f"""
             WITH o AS (
                 SELECT o.id, o.channel, (o.created_at AT TIME ZONE %s)::date AS day,
@@ -376,9 +349,9 @@ class ClickAndCollect(Report):
         title=_("Collected and no-shows by store"),
     )
 
-    def _where(self, filters: ReportFilters) -> _Where:
+    def _where(self, filters: ReportFilters) -> Where:
         start, end = window(filters, self.default_days)
-        where = _Where()
+        where = Where()
         where.add("o.fulfilment_type = 'pickup' AND o.location_id IS NOT NULL")
         where.add("o.created_at >= %s AND o.created_at < %s", start, end)
         if filters.channel:
@@ -472,7 +445,7 @@ class Returns(Report):
 
     def _from(self, filters: ReportFilters) -> SQL:
         start, end = window(filters, self.default_days)
-        where = _Where()
+        where = Where()
         where.add("r.created_at >= %s AND r.created_at < %s", start, end)
         if filters.channel:
             where.add("o.channel = %s", filters.channel)
@@ -489,8 +462,8 @@ class Returns(Report):
 
     def query(self, filters: ReportFilters) -> SQL:
         from_sql, from_params = self._from(filters)
-        reason_sql, reason_params = labelled("g.reason", ReturnReason.choices)
-        channel_sql, channel_params = labelled("g.channel", Channel.choices)
+        reason_sql, reason_params = label_case("g.reason", ReturnReason.choices)
+        channel_sql, channel_params = label_case("g.channel", Channel.choices)
         sql = f"""
             SELECT loc.code AS location, loc.name AS location_name, {reason_sql} AS reason,
                    {channel_sql} AS channel, g.returns, g.units, g.resellable, g.damaged, g.refunds

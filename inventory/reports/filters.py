@@ -3,7 +3,6 @@ building blocks the stock reports share (the scope a manager chose, as a WHERE c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -11,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inventory.selectors import brands, can_see_cost_price, categories, category_and_descendants
 from omni.reports.base import FilterField, Report, ReportFilters
+from omni.reports.sql import Where
 
 if TYPE_CHECKING:
     from omni.actors import Actor
@@ -58,28 +58,6 @@ COUNT = "inventory_stockcount"
 COUNT_LINE = "inventory_stockcountline"
 
 
-@dataclass
-class Where:
-    """AND-ed conditions and their parameters, in order."""
-
-    clauses: list[str] = field(default_factory=list)
-    params: list[Any] = field(default_factory=list)
-
-    def add(self, clause: str, *params: Any) -> None:
-        self.clauses.append(clause)
-        self.params.extend(params)
-
-    @property
-    def sql(self) -> str:
-        return " AND ".join(self.clauses) if self.clauses else "TRUE"
-
-
-def restrict_locations(where: Where, filters: ReportFilters, column: str) -> None:
-    """Rows of the chosen (or allowed) locations only: the one rule every report keeps."""
-    if filters.location_ids is not None:
-        where.add(f"{column} = ANY(%s)", list(filters.location_ids))
-
-
 def restrict_products(where: Where, filters: ReportFilters, product: str = "p") -> None:
     if filters.category_ids is not None:
         where.add(f"{product}.category_id = ANY(%s)", list(filters.category_ids))
@@ -89,14 +67,6 @@ def restrict_products(where: Where, filters: ReportFilters, product: str = "p") 
 
 def needs_product(filters: ReportFilters) -> bool:
     return filters.category_ids is not None or filters.brand_id is not None
-
-
-def restrict_dates(where: Where, filters: ReportFilters, column: str) -> None:
-    """[start, end) of the chosen local days, on an aware timestamp column."""
-    if filters.start is not None:
-        where.add(f"{column} >= %s", filters.start)
-    if filters.end is not None:
-        where.add(f"{column} < %s", filters.end)
 
 
 class StockReport(Report):

@@ -3,8 +3,6 @@ count variances. These are records of the past, so a location closed since still
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -20,26 +18,14 @@ from inventory.reports.filters import (
     TRANSFER_LINE,
     VARIANT,
     StockReport,
-    Where,
     needs_product,
-    restrict_dates,
-    restrict_locations,
     restrict_products,
 )
 from inventory.reports.stock import local_today
-from omni.reports.base import SQL, Chart, Column, Kind, Label, ReportFilters
+from omni.reports.base import SQL, Chart, Column, Kind, ReportFilters
+from omni.reports.sql import Where, label_case, restrict_dates, restrict_locations
 
 SHRINKAGE_KINDS = (MovementKind.ADJUSTMENT, MovementKind.DAMAGE, MovementKind.COUNT)
-
-
-def label_case(column: str, choices: Sequence[tuple[str, Label]], blank: str) -> SQL:
-    """CASE column WHEN code THEN label ... END, the labels in the active language (as parameters); an
-    empty code reads `blank`, an unknown code stays as it is."""
-    whens = " ".join("WHEN %s THEN %s" for _ in choices)
-    params: list[str] = []
-    for code, label in choices:
-        params += [code, str(label)]
-    return f"CASE {column} {whens} WHEN '' THEN %s ELSE {column} END", [*params, blank]
 
 
 class ShrinkageReport(StockReport):

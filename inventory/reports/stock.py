@@ -22,12 +22,11 @@ from inventory.reports.filters import (
     STOCK,
     VARIANT,
     StockReport,
-    Where,
     needs_product,
-    restrict_locations,
     restrict_products,
 )
 from omni.reports.base import SQL, Chart, Column, Kind, Label, ReportFilters
+from omni.reports.sql import Where, restrict_locations
 
 if TYPE_CHECKING:
     from omni.actors import Actor

@@ -34,18 +34,20 @@ GROUPS = (("stock", gettext_lazy("Stock")), ("channels", gettext_lazy("Channels"
 NUMERIC = {Kind.INT, Kind.MONEY, Kind.DECIMAL, Kind.PERCENT}
 
 
-def _actor(request: HttpRequest) -> Actor:
+def manager_actor(request: HttpRequest) -> Actor:
+    """The logged-in manager as an Actor; store associates (and any non-manager) get a 403."""
     actor = Actor.for_user(request.user)  # type: ignore[arg-type]
     if not actor.is_manager:
         raise PermissionDenied(_("Reports are for store and HQ managers."))
     return actor
 
 
-def _report_for(request: HttpRequest, slug: str) -> tuple[Report, Actor]:
+def report_for(request: HttpRequest, slug: str) -> tuple[Report, Actor]:
+    """The report and the manager asking for it: 404 for an unknown report, 403 for one not theirs."""
     report = get_report(slug)
     if report is None:
         raise Http404(_("No such report."))
-    actor = _actor(request)
+    actor = manager_actor(request)
     if not report.visible_to(actor):
         raise PermissionDenied(_("You may not see this report."))
     return report, actor
@@ -53,7 +55,7 @@ def _report_for(request: HttpRequest, slug: str) -> tuple[Report, Actor]:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = manager_actor(request)
     visible = reports_for(actor)
     groups = []
     known = {key for key, _label in GROUPS}
@@ -106,7 +108,7 @@ def _headers(columns: list[Column], sort: str, filter_qs: str) -> list[dict[str,
 
 @login_required
 def report_page(request: HttpRequest, slug: str) -> HttpResponse:
-    report, actor = _report_for(request, slug)
+    report, actor = report_for(request, slug)
     form, filters = filters_from(report, actor, request.GET)
     context: dict[str, Any] = {"report": report, "form": form, "filters": filters}
     filter_qs = querystring(form)
@@ -170,7 +172,7 @@ def _with_query(url: str | None, query: str) -> str | None:
 
 @login_required
 def export(request: HttpRequest, slug: str) -> HttpResponseBase:
-    report, actor = _report_for(request, slug)
+    report, actor = report_for(request, slug)
     fmt = request.GET.get("format", "")
     if fmt not in exports.CONTENT_TYPES:
         return HttpResponseBadRequest(

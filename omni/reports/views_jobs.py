@@ -29,6 +29,7 @@ from omni.reports import jobs, schedules
 from omni.reports.base import Report, get_report
 from omni.reports.forms import filters_from
 from omni.reports.runner import normalise_sort
+from omni.reports.views import manager_actor, report_for
 
 PAGE_SIZE = 50
 
@@ -46,23 +47,6 @@ class ScheduleForm(forms.Form):
     )
     format = forms.ChoiceField(label=gettext_lazy("Format"), choices=ReportFormat.choices, initial="xlsx")
     fixed_dates = forms.BooleanField(label=gettext_lazy("Keep these dates in every email"), required=False)
-
-
-def _manager(request: HttpRequest) -> Actor:
-    actor = Actor.for_user(request.user)  # type: ignore[arg-type]
-    if not actor.is_manager:
-        raise PermissionDenied(_("Reports are for store and HQ managers."))
-    return actor
-
-
-def _report(request: HttpRequest, slug: str) -> tuple[Report, Actor]:
-    actor = _manager(request)
-    report = get_report(slug)
-    if report is None:
-        raise Http404(_("No such report."))
-    if not report.visible_to(actor):
-        raise PermissionDenied(_("You may not see this report."))
-    return report, actor
 
 
 def _filters_context(report: Report, actor: Actor, params: dict[str, str]) -> dict[str, Any]:
@@ -120,7 +104,7 @@ def _show_error(form: forms.Form, exc: DomainError) -> None:
 
 @login_required
 def run_create(request: HttpRequest, slug: str) -> HttpResponse:
-    report, actor = _report(request, slug)
+    report, actor = report_for(request, slug)
     source = request.POST if request.method == "POST" else request.GET
     params = _params(request)
     sort = normalise_sort(report, source.get("sort"))
@@ -151,7 +135,7 @@ def run_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _own_run(request: HttpRequest, pk: int) -> ReportRun:
-    _manager(request)
+    manager_actor(request)
     try:
         return jobs.run_of(request.user, pk)  # type: ignore[arg-type]
     except NotFound as exc:
@@ -221,7 +205,7 @@ def run_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 def run_list(request: HttpRequest) -> HttpResponse:
-    _manager(request)
+    manager_actor(request)
     page = Paginator(jobs.runs_of(request.user), PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
     items = [{"run": run, "title": _title(run.report), "filename": jobs.download_name(run)} for run in page]
     return render(
@@ -234,7 +218,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def schedule_create(request: HttpRequest, slug: str) -> HttpResponse:
-    report, actor = _report(request, slug)
+    report, actor = report_for(request, slug)
     source = request.POST if request.method == "POST" else request.GET
     params = _params(request)
     sort = normalise_sort(report, source.get("sort"))
@@ -288,7 +272,7 @@ def schedule_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def schedule_list(request: HttpRequest) -> HttpResponse:
-    _manager(request)
+    manager_actor(request)
     weekdays = dict(WEEKDAYS)
     items = [
         {"schedule": s, "title": _title(s.report), "weekday": weekdays.get(s.weekday, s.weekday)}
@@ -298,7 +282,7 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
 
 
 def _schedule_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    _manager(request)
+    manager_actor(request)
     user = request.user
     try:
         if action == "pause":
