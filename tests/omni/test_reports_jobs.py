@@ -18,8 +18,8 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from omni.models import ReportRun
-from omni.reports import exports, jobs
-from omni.reports.base import Column, Kind, Report, ReportFilters, register_report
+from omni.reports import base, exports, jobs
+from omni.reports.base import Column, Kind, Report, ReportFilters
 from omni.reports.tasks import fail_stuck_report_runs_task, purge_report_runs_task, run_report_task
 from tests.omni.factories import UserFactory
 from tests.stores.factories import LocationFactory
@@ -71,8 +71,12 @@ class JobBrokenReport(Report):
         return "SELECT 1 / (g - 5) AS n FROM generate_series(1, 10) AS g", []
 
 
-for _report in (JobLocationsReport(), JobNumbersReport(), JobBrokenReport()):
-    register_report(_report)
+@pytest.fixture(autouse=True)
+def test_reports(monkeypatch):
+    """This module's reports, registered for each test only (the registry is put back afterwards, so other
+    modules that list every report never meet them)."""
+    for report in (JobLocationsReport(), JobNumbersReport(), JobBrokenReport()):
+        monkeypatch.setitem(base._reports, report.slug, report)
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from omni.models import ReportRun, ReportSchedule
-from omni.reports.base import Column, Kind, Report, ReportFilters, register_report
+from omni.reports import base
+from omni.reports.base import Column, Kind, Report, ReportFilters
 from omni.reports.schedules import (
     claim_due_schedules,
     create_report_schedule,
@@ -72,8 +73,11 @@ class BrokenReport(Report):
         raise RuntimeError("the warehouse feed is down")
 
 
-register_report(DaysReport())
-register_report(BrokenReport())
+@pytest.fixture(autouse=True)
+def test_reports(monkeypatch):
+    """This module's reports, registered for each test only (the registry is put back afterwards)."""
+    for report in (DaysReport(), BrokenReport()):
+        monkeypatch.setitem(base._reports, report.slug, report)
 
 
 @pytest.fixture(autouse=True)
@@ -436,11 +440,11 @@ def test_an_email_that_cannot_be_sent_is_retried(places, monkeypatch):
     def refuse(self, fail_silently=False):  # type: ignore[no-untyped-def]
         raise ConnectionRefusedError("SMTP down")
 
-    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", refuse)
-    assert send_due_schedules(now=MONDAY_9_CET) == {"failed": 1}
+    with monkeypatch.context() as patched:
+        patched.setattr("django.core.mail.EmailMultiAlternatives.send", refuse)
+        assert send_due_schedules(now=MONDAY_9_CET) == {"failed": 1}
     schedule.refresh_from_db()
     assert schedule.last_sent_at is None and schedule.failures == 1 and "SMTP down" in schedule.last_error
-    monkeypatch.undo()
     assert send_due_schedules(now=MONDAY_9_CET + dt.timedelta(minutes=15)) == {"sent": 1}
     schedule.refresh_from_db()
     assert schedule.failures == 0 and schedule.last_error == "" and len(mail.outbox) == 1
