@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from omni.actors import Actor
 from omni.reports import base, runner
@@ -353,7 +353,8 @@ def test_chart_escapes_labels_and_stacks_negative_values():
 
 def test_empty_chart_says_so():
     chart = Chart(kind="bar", label_key="who", series=("a",))
-    svg = render_svg(runner.ChartData(chart=chart, labels=[], series={"a": []}), [Column("who", "Who")])
+    with translation.override("en"):  # the message is translated (the site's default is Italian)
+        svg = render_svg(runner.ChartData(chart=chart, labels=[], series={"a": []}), [Column("who", "Who")])
     root = parse(svg)
     assert root.get("role") == "img"
     assert any("No data" in (t.text or "") for t in root.iter(SVG + "text"))
