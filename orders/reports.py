@@ -165,12 +165,17 @@ class SalesByChannel(Report):
     def _uses_summary(self, filters: ReportFilters) -> bool:
         return filters.tz == summary_tz()
 
+    def refresh(self, filters: ReportFilters) -> None:
+        """The daily summary brought up to date (the days changed since its last refresh), so the figures
+        are live."""
+        if self._uses_summary(filters):
+            refresh_sales_summary()
+
     def query(self, filters: ReportFilters) -> SQL:
-        """From the daily summary, brought up to date first (the days changed since its last refresh), so
-        the figures are live; for days in another time zone than the summary's, from the orders."""
+        """From the daily summary (see `refresh`); for days in another time zone than the summary's, from
+        the orders."""
         if not self._uses_summary(filters):
             return self.live_query(filters)
-        refresh_sales_summary()
         where = self._summary_where(filters)
         channel_sql, channel_params = label_case("s.channel", Channel.choices)
         if filters.category_ids is None and filters.brand_id is None:

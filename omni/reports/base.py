@@ -134,6 +134,10 @@ class Report:
         """The report's own filter fields (e.g. "group by category or brand"); cleaned into filters.extra."""
         return {}
 
+    def refresh(self, filters: ReportFilters) -> None:
+        """Bring what `query` reads up to date (e.g. a summary table kept incrementally). The runner calls it
+        once before reading the rows of a page, an export or a count; `query` itself only builds SQL."""
+
     def query(self, filters: ReportFilters) -> SQL:
         """The report's rows: one SELECT whose column aliases are exactly the keys of `columns`, with %s
         placeholders. No ORDER BY or LIMIT: the platform adds them."""

@@ -112,6 +112,7 @@ def run_page(
     sort = normalise_sort(report, sort, filters)
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
+    report.refresh(filters)
     sql, params = report.query(filters)
     visible = report.visible_columns(filters)
     total_cols = [c for c in visible if c.total]
@@ -188,6 +189,7 @@ def iter_rows(
 ) -> Iterator[tuple[Any, ...]]:
     """Every row, in the columns' order, through a server-side cursor fetched EXPORT_CHUNK rows at a time."""
     sort = normalise_sort(report, sort, filters)
+    report.refresh(filters)
     sql, params = report.query(filters)
     cols = ", ".join(_ident(c.key) for c in report.visible_columns(filters))
     statement = f"SELECT {cols} FROM ({sql}) AS r {order_by(report, sort, filters)}"
@@ -214,6 +216,7 @@ def estimate_rows(report: Report, filters: ReportFilters) -> int:
 
 
 def count_rows(report: Report, filters: ReportFilters) -> int:
+    report.refresh(filters)
     sql, params = report.query(filters)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM ({sql}) AS r", params)

@@ -205,6 +205,7 @@ def live_rows(f: ReportFilters) -> set[Row]:
 def summary_rows(f: ReportFilters) -> set[Row]:
     report = get_report("sales-by-channel")
     assert report is not None
+    report.refresh(f)  # as the runner does before reading
     sql, params = report.query(f)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
