@@ -30,10 +30,13 @@ from inventory.models import (
     Variant,
 )
 from inventory.services.alerts import evaluate_low_stock
+from loyalty.models import Member
 from omni.actors import Actor
 from omni.models import ApiClient, StaffRole, User, hash_token
 from omni.services import create_api_client_with_token
 from orders.demo import data
+from orders.demo.activity import seed_demo_activity
+from orders.models import Order, Return
 from stores.models import Location, LocationKind, StaffMembership
 from stores.services import HoursSpec, create_location
 
@@ -65,29 +68,35 @@ def _counts() -> dict[str, int]:
         "stock movements": StockMovement.objects.count(),
         "staff users": User.objects.count(),
         "API clients": ApiClient.objects.count(),
+        "orders": Order.objects.count(),
+        "returns": Return.objects.count(),
+        "loyalty members": Member.objects.count(),
     }
 
 
 # --- The demo network -----------------------------------------------------------------------------
 
 
-@transaction.atomic
 def seed_demo_network(*, now: datetime | None = None) -> SeedResult:
-    """Create the demo network, unless any location exists (then nothing changes: created=False)."""
-    _lock()
-    if Location.objects.exists():
-        return SeedResult(created=False, counts=_counts())
-    now = now or timezone.now()
-    rng = random.Random(2026)  # the same network every time
-    locations = _create_locations()
-    _create_staff(locations)
-    variants = _create_catalog(rng)
-    _stock(rng, locations, variants, now)
-    by_code = {loc.code: loc for loc in locations}
-    for name, role, token, code in data.DEMO_API_CLIENTS:
-        create_api_client_with_token(
-            name=name, role=role, location_id=by_code[code].pk if code else None, token=token
-        )
+    """Create the demo network, unless any location exists (then nothing changes: created=False): the
+    network, its catalog, staff and stock in one transaction, then a morning's trading through the services
+    (each order in its own transaction, as at a till)."""
+    with transaction.atomic():
+        _lock()
+        if Location.objects.exists():
+            return SeedResult(created=False, counts=_counts())
+        now = now or timezone.now()
+        rng = random.Random(2026)  # the same network every time
+        locations = _create_locations()
+        _create_staff(locations)
+        variants = _create_catalog(rng)
+        _stock(rng, locations, variants, now)
+        by_code = {loc.code: loc for loc in locations}
+        for name, role, token, code in data.DEMO_API_CLIENTS:
+            create_api_client_with_token(
+                name=name, role=role, location_id=by_code[code].pk if code else None, token=token
+            )
+    seed_demo_activity(locations, variants, rng)
     return SeedResult(created=True, counts=_counts())
 
 
