@@ -5,25 +5,44 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PYTHONDONTWRITEBYTECODE := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Where `make run` serves: `make run PORT=8123`, or HOST=0.0.0.0 to reach it from a tablet on the network.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The lock files: every package and its hash, as the last `make lock` resolved them within pyproject's bounds.
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
 
-.PHONY: run test lint format worker bench messages migrations clean-db help venv
+.PHONY: run test lint format worker bench messages migrations clean-db help venv lock lock-upgrade
 
 help:
-	@echo "make run      serve the back-office on http://127.0.0.1:8000/ (embedded PostgreSQL unless DATABASE_URL)"
-	@echo "make test     lint, migration and schema checks, then the whole test suite"
-	@echo "make worker   a Celery worker with beat (needs CELERY_BROKER_URL)"
-	@echo "make bench    benchmarks at retail scale, written to docs/PERFORMANCE.md"
+	@echo "make run          serve the back-office on http://$(HOST):$(PORT)/ (make run PORT=8123 for another port;"
+	@echo "                  embedded PostgreSQL unless DATABASE_URL)"
+	@echo "make test         lint, migration and schema checks, then the whole test suite"
+	@echo "make lint         ruff and mypy"
+	@echo "make worker       a Celery worker with beat (needs CELERY_BROKER_URL)"
+	@echo "make bench        benchmarks at retail scale, written to docs/PERFORMANCE.md"
+	@echo "make lock         re-resolve requirements/*.txt after editing pyproject.toml (keeps current pins)"
+	@echo "make lock-upgrade move every pin to the newest release pyproject.toml allows (a deliberate upgrade)"
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Installs exactly what the lock says (hash-checked). The project runs from this folder; a .pth file puts the
+# folder on the venv's path (what an editable install does, without a build step and its warnings).
+$(STAMP): requirements/dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(PY) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "omni-project.pth").write_text("$(CURDIR)\n")'
 	@touch $(STAMP)
 
+lock: $(STAMP)
+	$(VENV)/bin/pip-compile $(LOCK_FLAGS) $(LOCK_ARGS) -o requirements/base.txt pyproject.toml
+	$(VENV)/bin/pip-compile $(LOCK_FLAGS) $(LOCK_ARGS) --extra dev -c requirements/base.txt -o requirements/dev.txt pyproject.toml
+
+lock-upgrade: LOCK_ARGS := --upgrade
+lock-upgrade: lock
+
 run: $(STAMP)
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py omni_run
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} OMNI_ADDRPORT=$(HOST):$(PORT) $(PY) manage.py omni_run
 
 test: export OMNI_TESTING := 1
 test: $(STAMP)

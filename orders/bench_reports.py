@@ -290,6 +290,7 @@ def run_export_child(slug: str, fmt: str, *, env: dict[str, str] | None = None) 
         capture_output=True,
         text=True,
         check=False,
+        timeout=3600,  # the largest export takes minutes at scale; a stuck child must not stall the bench
     )
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if proc.returncode or not lines:

@@ -7,7 +7,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from rest_framework.test import APIClient
 
 from omni.dburl import url_for
 from omni.services import create_api_client
+from tests.processes import Child
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,9 +63,13 @@ def _free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, url: str, process: subprocess.Popen):
+    def __init__(self, url: str, child: Child):
         self.url = url
-        self.process = process
+        self.child = child
+
+    @property
+    def process(self) -> subprocess.Popen:
+        return self.child.process
 
 
 @pytest.fixture
@@ -89,51 +93,15 @@ def gunicorn_server(transactional_db, settings) -> Iterator[LiveServer]:  # type
     )
     env.pop("CELERY_BROKER_URL", None)
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-    process = subprocess.Popen(
-        [
-            gunicorn,
-            "omni.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "4",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "2",
-            "--timeout",
-            "60",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    argv = [gunicorn, "omni.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "4"]
+    argv += ["--worker-class", "gthread", "--threads", "2", "--timeout", "60", "--log-level", "warning"]
+    child = Child(argv, env=env, name="gunicorn")
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    import requests
-
-    while True:
-        try:
-            if requests.get(url + "/healthz", timeout=1).status_code == 200:
-                break
-        except requests.RequestException:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            output = process.stdout.read().decode() if process.stdout else ""
-            process.kill()
-            pytest.fail(f"gunicorn did not start:\n{output[-3000:]}")
-        time.sleep(0.2)
     try:
-        yield LiveServer(url, process)
+        child.wait_until_healthy(url + "/healthz", timeout=30)
+        yield LiveServer(url, child)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        child.close()
 
 
 # --- Browser tests: Playwright driving Debian's chromium (never a downloaded browser) -------------

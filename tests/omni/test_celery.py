@@ -2,16 +2,17 @@
 
 import os
 import socket
-import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 
 import pytest
+from celery.exceptions import TimeoutError as CeleryTimeoutError
 from celery.result import allow_join_result
 
 from omni.tasks import ping_task
+from tests.processes import Child
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/15"
@@ -54,25 +55,9 @@ def test_a_real_worker_runs_tasks_through_redis():
         }
     )
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "omni",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+    argv = [sys.executable, "-m", "celery", "-A", "omni", "worker", "--pool=solo", "-Q", queue]
+    worker = Child(
+        [*argv, "--without-gossip", "--without-mingle", "--loglevel=WARNING"], env=env, name="worker"
     )
     try:
         producer = Celery("omni-test-producer", broker=REDIS_URL, backend=REDIS_URL, set_as_current=False)
@@ -83,12 +68,11 @@ def test_a_real_worker_runs_tasks_through_redis():
         # eager tasks set and restore; the race tests run eager tasks from several threads at once, which
         # can leave it set.
         with allow_join_result():
-            value = result.get(timeout=60)
-        assert value == {"pong": token, "database": connection.settings_dict["NAME"]}
+            try:
+                value = result.get(timeout=60)
+            except CeleryTimeoutError:
+                pytest.fail(f"the worker did not answer within 60 s:\n{worker.output()}")
+        assert value == {"pong": token, "database": connection.settings_dict["NAME"]}, worker.output()
         assert time.monotonic() - started < 60
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        worker.close()

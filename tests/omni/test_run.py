@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
-import time
 import uuid
 
 import psycopg
@@ -15,7 +13,8 @@ import pytest
 import requests
 
 from omni.dburl import url_for
-from tests.conftest import ROOT, _free_port
+from tests.conftest import _free_port
+from tests.processes import Child
 
 pytestmark = pytest.mark.django_db
 
@@ -41,26 +40,12 @@ def test_omni_run_seeds_serves_and_stops_on_ctrl_c(empty_database):
     env = dict(os.environ, DATABASE_URL=empty_database, DJANGO_DEBUG="1", PYTHONUNBUFFERED="1")
     env.pop("CELERY_BROKER_URL", None)
     env.pop("OMNI_TESTING", None)
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "omni_run", "--addrport", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    omni_run = Child(
+        [sys.executable, "manage.py", "omni_run", "--addrport", f"127.0.0.1:{port}"], env=env, name="omni_run"
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if requests.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert process.poll() is None, process.stdout.read()
-            assert time.monotonic() < deadline, "omni_run did not start serving in 120 s"
-            time.sleep(0.5)
+        omni_run.wait_until_healthy(url + "/healthz", timeout=120)
         assert requests.get(url + "/api/docs/", timeout=10).status_code == 200
         assert requests.get(url + "/accounts/login/", timeout=10).status_code == 200
         api = requests.get(
@@ -84,13 +69,10 @@ def test_omni_run_seeds_serves_and_stops_on_ctrl_c(empty_database):
         )
         assert response.status_code == 200 and "Milano Duomo" in response.text
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            output, _ = process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-            pytest.fail("omni_run did not stop on Ctrl-C:\n" + output[-2000:])
-    assert process.returncode == 0, output[-2000:]
+        stopped = omni_run.stop(signal.SIGINT, timeout=30)
+        output = omni_run.output(tail=20000)
+        omni_run.close()
+    assert stopped, "omni_run did not stop on Ctrl-C:\n" + output[-2000:]
+    assert omni_run.returncode == 0, output[-2000:]
     assert "omni_demo_eshop_token" in output and "omni-demo" in output
     assert "milano.duomo.manager" in output
