@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from omni.models import ApiClient, AuditEntry, ReportRun, ReportSchedule, User
+from omni.models import ApiClient, AuditEntry, OutboxMessage, ReportRun, ReportSchedule, User
 
 
 @admin.register(User)
@@ -42,6 +42,26 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Tasks waiting to run after a committed change; `dead` ones failed every attempt. "Run again" gives a
+    dead message a fresh set of attempts (after fixing what made it fail)."""
+
+    list_display = ("pk", "task", "args", "created_at", "available_at", "attempts", "dead")
+    list_filter = ("dead", "task")
+    readonly_fields = ("task", "args", "created_at", "available_at", "attempts", "dead", "last_error")
+    actions = ("run_again",)
+
+    @admin.action(description=_("Run again"))
+    def run_again(self, request, queryset):  # type: ignore[no-untyped-def]
+        from django.utils import timezone
+
+        queryset.update(dead=False, attempts=0, available_at=timezone.now())
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
 
 

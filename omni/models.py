@@ -1,4 +1,5 @@
-"""Platform data: staff users, API clients and their tokens, idempotency records, the audit log."""
+"""Platform data: staff users, API clients and their tokens, idempotency records, the audit log, the
+counters of failed attempts (login, pickup codes at the desk)."""
 
 from __future__ import annotations
 
@@ -126,6 +127,32 @@ class IdempotencyRecord(models.Model):
         return f"{self.owner} {self.key} ({self.state})"
 
 
+class OutboxMessage(models.Model):
+    """A task to run because something was committed (an email, a stock alert, a report run): written in
+    the same transaction as the change that calls for it, so it exists exactly when the change does.
+
+    Published to the broker right after commit when it answers; otherwise, or when the broker loses the
+    message, `drain_outbox_task` (beat) publishes it again once `available_at` has passed. The row is
+    deleted when its task has run, so it runs at least once; the tasks it names are idempotent, so at
+    least once means once. After OMNI_OUTBOX_MAX_ATTEMPTS failures it stays, `dead`, for an operator."""
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    available_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    dead = models.BooleanField(default=False)
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["available_at"], condition=Q(dead=False), name="outbox_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)}"
+
+
 class AuditEntry(models.Model):
     """Who did what, for actions that need an answer later (overrides, unlocks, merges, revocations)."""
 
@@ -245,3 +272,28 @@ class ReportSchedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} → {self.user_id} ({self.weekday}@{self.hour})"
+
+
+# --- Guessing throttles: failed passwords at the login, pickup codes searched at the desk ----------------
+
+
+class AttemptCounter(models.Model):
+    """Failed attempts at something that can be guessed, per `scope` (what is guessed: "login-user",
+    "login-ip", "pickup-desk") and `key` (who or where: a username, an IP address, a desk user at a location).
+    `failures` counts within the window that opened at `window_started_at`; reaching the scope's limit sets
+    `locked_until`, and until then the attempt is refused without being tried (omni.attempts)."""
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=255)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField(default=timezone.now)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="attemptcounter_scope_key_unique")
+        ]
+        indexes = [models.Index(fields=["window_started_at"], name="attemptcounter_window_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}: {self.failures}"

@@ -56,10 +56,13 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "omni.middleware.ApiNoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "omni.middleware.ApiProblemMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -138,7 +141,13 @@ LOGOUT_REDIRECT_URL = "login"
 OMNI_CACHE_URL = os.environ.get("OMNI_CACHE_URL", "")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": OMNI_CACHE_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": OMNI_CACHE_URL,
+            # A Redis that is down costs a request half a second at most (and then nothing: the rate
+            # limit fails open and leaves the cache alone for a few seconds, omni/api/throttling.py).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
         if OMNI_CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "omni"}
     )
@@ -179,6 +188,32 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy (django-csp) on every page: Omni serves its own scripts, styles and images, and no
+# page has inline script, inline style or event-handler attributes. The API docs (omni/views.py) add what
+# Swagger UI and Redoc need, on their pages only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# The staff login refuses further attempts for OMNI_LOGIN_COOL_OFF after this many failures within
+# OMNI_LOGIN_WINDOW for one username, or from one IP address (omni/forms.py; counted in the database).
+OMNI_LOGIN_MAX_FAILURES_PER_USERNAME = int(os.environ.get("OMNI_LOGIN_MAX_FAILURES_PER_USERNAME", "5"))
+OMNI_LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("OMNI_LOGIN_MAX_FAILURES_PER_IP", "20"))
+OMNI_LOGIN_WINDOW = timedelta(minutes=int(os.environ.get("OMNI_LOGIN_WINDOW_MINUTES", "15")))
+OMNI_LOGIN_COOL_OFF = timedelta(minutes=int(os.environ.get("OMNI_LOGIN_COOL_OFF_MINUTES", "15")))
+# Proxies in front of Omni that append to X-Forwarded-For (0: use the connection's address): the client's
+# address for the login's per-IP count is that many entries from the right.
+OMNI_TRUSTED_PROXY_COUNT = int(os.environ.get("OMNI_TRUSTED_PROXY_COUNT", "0"))
 if not DEBUG and not TESTING:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
@@ -210,9 +245,16 @@ REST_FRAMEWORK = {
 }
 OMNI_API_MAX_PAGE_SIZE = 200
 OMNI_IDEMPOTENCY_TTL = timedelta(hours=24)
+# Retry-After (seconds) on 503 service_unavailable, when the database, cache or broker is down.
+OMNI_RETRY_AFTER_SECONDS = int(os.environ.get("OMNI_RETRY_AFTER_SECONDS", "10"))
 OMNI_CURRENCY = "EUR"
 # Click and collect: how long a ship-to-store transfer takes before the store can prepare the order.
 OMNI_TRANSFER_LEAD_HOURS = float(os.environ.get("OMNI_TRANSFER_LEAD_HOURS", "48"))
+# The pickup desk: searches by a pickup code that match no ready order, per desk user and location, before
+# code searches pause (a code search must not be a way around the per-order lockout of wrong codes).
+OMNI_PICKUP_DESK_MAX_CODE_MISSES = int(os.environ.get("OMNI_PICKUP_DESK_MAX_CODE_MISSES", "5"))
+OMNI_PICKUP_DESK_CODE_WINDOW = timedelta(minutes=15)
+OMNI_PICKUP_DESK_CODE_COOL_OFF = timedelta(minutes=30)
 # Returns: days from completion a customer may bring an order back, per channel (else "default").
 OMNI_RETURN_WINDOW_DAYS = {"default": 30, "marketplace": 14}
 
@@ -223,6 +265,8 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Problem documents, error codes, headers and limits on every operation (omni/api/schema.py).
+    "DEFAULT_GENERATOR_CLASS": "omni.api.schema.OmniSchemaGenerator",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -264,7 +308,27 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request never waits on a broker that is down: one publish attempt with short timeouts (omni/outbox.py
+# keeps the work and the sweeper publishes it later). Results are not stored unless a task asks for it.
+CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("OMNI_BROKER_TIMEOUT", "2"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": 5,
+    "max_retries": 0,
+}
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # the worker keeps reconnecting when the broker comes back
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# The outbox (omni/outbox.py): how long a published message may wait before it is published again, how
+# long a running one is leased, after how many failures it is kept as dead, how long a process leaves a
+# failed broker alone.
+OMNI_OUTBOX_PUBLISH_GRACE_SECONDS = int(os.environ.get("OMNI_OUTBOX_PUBLISH_GRACE_SECONDS", "120"))
+OMNI_OUTBOX_RUN_LEASE_SECONDS = int(os.environ.get("OMNI_OUTBOX_RUN_LEASE_SECONDS", "900"))
+OMNI_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OMNI_OUTBOX_MAX_ATTEMPTS", "10"))
+OMNI_BROKER_BACKOFF_SECONDS = int(os.environ.get("OMNI_BROKER_BACKOFF_SECONDS", "15"))
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "omni-drain-outbox": {"task": "omni.tasks.drain_outbox_task", "schedule": 60.0},
     "loyalty-expire-points-daily": {
         "task": "loyalty.tasks.expire_points_task",
         "schedule": crontab(hour=2, minute=15),

@@ -14,7 +14,24 @@ def purge_idempotency_keys_task() -> int:
     return purge_expired()
 
 
-@shared_task(name="omni.tasks.ping_task")
+@shared_task(name="omni.tasks.run_outbox_task", max_retries=0, ignore_result=True)
+def run_outbox_task(message_id: int) -> bool:
+    """Run one outbox message (published after its change committed, or by the sweeper). A failure is
+    rescheduled on the row itself, so the task never retries on its own."""
+    from omni.outbox import run_message
+
+    return run_message(message_id=message_id)
+
+
+@shared_task(name="omni.tasks.drain_outbox_task", max_retries=0, ignore_result=True)
+def drain_outbox_task() -> int:
+    """Every minute (beat): publish the outbox messages that are due (never published, lost, or failed)."""
+    from omni.outbox import drain
+
+    return drain()
+
+
+@shared_task(name="omni.tasks.ping_task", ignore_result=False)
 def ping_task(token: str) -> dict[str, str]:
     """Health check of a worker: proves it runs Omni's code against Omni's database."""
     with connection.cursor() as cursor:

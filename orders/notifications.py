@@ -2,7 +2,8 @@
 cancelled, and for click and collect: ready (with the pickup code and its QR code as an inline image),
 pickup_reminder (the hold ends within a day) and line_cancelled (units taken off after a short pick); the
 receipt of a return ("return_receipt:<return number>").
-Queued after commit by `queue_for` / `queue_email`, sent once by `send_order_email_task`.
+Written to the outbox with the change by `queue_for` / `queue_email` (omni/outbox.py: kept until sent,
+whatever the broker does), sent once by `send_order_email_task`.
 
 Sent in OMNI_CUSTOMER_LANGUAGE (default Italian): the templates hold English source strings marked for
 translation, so the Italian catalog translates them."""
@@ -21,8 +22,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from kombu.exceptions import OperationalError as BrokerError
 
+from omni import outbox
 from orders.models import Order, OrderEmail, OrderEvent, Return, ShipmentStatus
 
 logger = logging.getLogger(__name__)
@@ -52,20 +53,10 @@ def queue_for(order: Order, event_type: str) -> None:
 
 
 def queue_email(order: Order, kind: str) -> None:
-    """Queue this email after commit (never inside the transaction), if the customer gave an address."""
+    """Queue this email with the change (the outbox), if the customer gave an address; sent after commit."""
     if not order.customer_email:
         return
-    order_id = order.pk
-    transaction.on_commit(lambda: _enqueue(order_id, kind), robust=True)
-
-
-def _enqueue(order_id: int, kind: str) -> None:
-    from orders.tasks import send_order_email_task
-
-    try:
-        send_order_email_task.delay(order_id, kind)
-    except BrokerError:
-        logger.warning("Broker unreachable: the %s email for order %s is not sent.", kind, order_id)
+    outbox.enqueue("orders.tasks.send_order_email_task", order.pk, kind)
 
 
 def base_kind(kind: str) -> str:

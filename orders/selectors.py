@@ -221,10 +221,18 @@ def pickup_order(actor: Actor, number: str) -> Order | None:
     )
 
 
-def pickup_search(actor: Actor, location: Any, query: str) -> QuerySet[Order]:
+def looks_like_pickup_code(query: str) -> bool:
+    """A desk query that pickup_search also tries as a pickup code (orders.services.desk_search throttles
+    those)."""
+    q = " ".join(query.split())
+    return q.isascii() and q.isdigit() and len(q) == PICKUP_CODE_LENGTH
+
+
+def pickup_search(actor: Actor, location: Any, query: str, *, codes: bool = True) -> QuerySet[Order]:
     """The pickup desk's search at `location`: an order number (or its digits), a customer's name or email,
-    or a pickup code. A code finds only an order ready and not locked; `by_code` says which results the code
-    matched (the code itself is never returned to a page). Ready first, then to prepare, then the rest."""
+    or a pickup code (unless `codes` is False). A code finds only an order ready and not locked; `by_code`
+    says which results the code matched (the code itself is never returned to a page). Ready first, then to
+    prepare, then the rest."""
     q = " ".join(query.split())
     if not q:
         return Order.objects.none()
@@ -232,7 +240,7 @@ def pickup_search(actor: Actor, location: Any, query: str) -> QuerySet[Order]:
     by_code: Any = Value(False, output_field=BooleanField())
     if q.isascii() and q.isdigit():
         match |= Q(number__iendswith=f"-{q}")
-        if len(q) == PICKUP_CODE_LENGTH:
+        if codes and len(q) == PICKUP_CODE_LENGTH:
             code = Q(pickup_code=q, status=OrderStatus.READY_FOR_PICKUP, pickup_locked_at__isnull=True)
             match |= code
             by_code = ExpressionWrapper(code, output_field=BooleanField())

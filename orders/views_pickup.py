@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from inventory.models import TransferStatus
 from omni.actors import Actor
+from omni.attempts import minutes_left
 from omni.exceptions import DomainError
 from orders import selectors, services
 from orders.exceptions import InvalidPickupCode, PickupLocked
@@ -391,14 +392,29 @@ def pickup_desk(request: HttpRequest) -> HttpResponse:
         query = form.cleaned_data["q"]
         # a name or an email is put back in the box; digits never are (they may be a pickup code)
         shown_query = "" if any(c.isdigit() for c in query) else query
-        results = list(selectors.pickup_search(actor, here, query))
-        if len(results) == 1:
-            found = results[0]
-            if found.by_code:  # type: ignore[attr-defined]
-                _remember_scanned(request, found.number, "".join(query.split()))
-            else:
-                _forget_scanned(request)
-            return redirect("orders:pickup-handover", number=found.number)
+        search = services.desk_search(actor=actor, location=here, query=query)
+        if search.by_code is not None:  # its handover opens with the scanned code as the customer's code
+            _remember_scanned(request, search.by_code.number, "".join(query.split()))
+            return redirect("orders:pickup-handover", number=search.by_code.number)
+        results = search.results
+        if search.paused_until is not None:
+            minutes = minutes_left(search.paused_until)
+            messages.warning(
+                request,
+                ngettext(
+                    "Too many pickup codes matched no order ready here: searching by pickup code is paused "
+                    "for %(minutes)d minute. Search by the order number with its prefix, the customer's "
+                    "name or email.",
+                    "Too many pickup codes matched no order ready here: searching by pickup code is paused "
+                    "for %(minutes)d minutes. Search by the order number with its prefix, the customer's "
+                    "name or email.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+            )
+        elif len(results) == 1:
+            _forget_scanned(request)
+            return redirect("orders:pickup-handover", number=results[0].number)
     return render(
         request,
         "orders/pickup/desk.html",

@@ -29,8 +29,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
+from omni import outbox
 from orders.models import (
     DeliveryStatus,
     Order,
@@ -132,13 +132,10 @@ def record_event(order: Order, event_type: str, *, extra: dict[str, Any] | None 
 
 
 def enqueue(delivery_ids: list[int]) -> None:
-    """Hand the deliveries to a worker. With the broker down they stay pending for retry_webhooks_task."""
-    from orders.tasks import deliver_webhook_task
-
+    """Hand the deliveries to a worker, without blocking or raising: the deliveries are their own outbox,
+    so one the broker did not take (or lost) is sent by retry_webhooks_task when it is due."""
     for delivery_id in delivery_ids:
-        try:
-            deliver_webhook_task.delay(delivery_id)
-        except BrokerError:
+        if not outbox.publish_task("orders.tasks.deliver_webhook_task", delivery_id):
             logger.warning("Broker unreachable: webhook delivery %s waits for the retry task.", delivery_id)
             return
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -54,7 +55,7 @@ class Location(models.Model):
     ships = models.BooleanField(_("ships orders"), default=False)
     accepts_returns = models.BooleanField(_("accepts returns"), default=False)
     pickup_hold_days = models.PositiveSmallIntegerField(
-        _("pickup hold (days)"), default=7, validators=[MinValueValidator(1), MaxValueValidator(60)]
+        _("pickup hold (days)"), default=7, validators=[MinValueValidator(0), MaxValueValidator(60)]
     )
     preparation_minutes = models.PositiveIntegerField(
         _("pickup preparation (minutes)"), default=120, validators=[MaxValueValidator(7 * 24 * 60)]
@@ -74,11 +75,21 @@ class Location(models.Model):
             models.CheckConstraint(
                 name="location_longitude_range", condition=Q(longitude__gte=-180, longitude__lte=180)
             ),
-            models.CheckConstraint(name="location_hold_days_positive", condition=Q(pickup_hold_days__gte=1)),
+            # A location without click and collect holds no pickups: 0 days is fine there.
+            models.CheckConstraint(
+                name="location_hold_days_with_pickups",
+                condition=Q(pickup_hold_days__gte=1) | Q(click_and_collect=False),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} · {self.name}"
+
+    def clean(self) -> None:
+        if self.click_and_collect and self.pickup_hold_days is not None and self.pickup_hold_days < 1:
+            raise ValidationError(
+                {"pickup_hold_days": _("A click-and-collect location holds a pickup 1 to 60 days.")}
+            )
 
 
 class OpeningHours(models.Model):

@@ -72,17 +72,14 @@ class LiveServer:
         return self.child.process
 
 
-@pytest.fixture
-def gunicorn_server(transactional_db, settings) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
-    """A real multi-process server (gunicorn, 4 sync workers) on the test database."""
+def server_env(**overrides: str) -> dict[str, str]:
+    """The environment of a child server or worker on the test database, with production settings."""
     from django.db import connection
 
-    port = _free_port()
-    params = connection.settings_dict
     env = dict(os.environ)
     env.update(
         {
-            "DATABASE_URL": url_for(params),
+            "DATABASE_URL": url_for(connection.settings_dict),
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": "test-secret-key-for-the-live-server-only-0123456789abcdef",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -92,16 +89,34 @@ def gunicorn_server(transactional_db, settings) -> Iterator[LiveServer]:  # type
         }
     )
     env.pop("CELERY_BROKER_URL", None)
+    env.update(overrides)
+    return env
+
+
+def start_gunicorn(env: dict[str, str], *, workers: int = 4) -> LiveServer:
+    """gunicorn (gthread workers) on a free port, healthy, or the test fails with its output."""
+    port = _free_port()
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-    argv = [gunicorn, "omni.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "4"]
+    argv = [gunicorn, "omni.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
     argv += ["--worker-class", "gthread", "--threads", "2", "--timeout", "60", "--log-level", "warning"]
     child = Child(argv, env=env, name="gunicorn")
     url = f"http://127.0.0.1:{port}"
     try:
         child.wait_until_healthy(url + "/healthz", timeout=30)
-        yield LiveServer(url, child)
-    finally:
+    except BaseException:
         child.close()
+        raise
+    return LiveServer(url, child)
+
+
+@pytest.fixture
+def gunicorn_server(transactional_db, settings) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    """A real multi-process server (gunicorn, 4 sync workers) on the test database."""
+    server = start_gunicorn(server_env())
+    try:
+        yield server
+    finally:
+        server.child.close()
 
 
 # --- Browser tests: Playwright driving Debian's chromium (never a downloaded browser) -------------
@@ -126,13 +141,19 @@ def chromium_browser():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def page(chromium_browser, live_server):  # type: ignore[no-untyped-def]
-    """A fresh browser page the size of a 10-inch store tablet in landscape; `page.base_url` is the server."""
+    """A fresh browser page the size of a 10-inch store tablet in landscape; `page.base_url` is the server.
+    Every browser test also proves the pages work under the Content-Security-Policy: chromium reports each
+    violation on the console, and one fails the test (`page.csp_violations` lists them so far)."""
     context = chromium_browser.new_context(viewport={"width": 1280, "height": 800}, locale="it-IT")
     context.set_default_timeout(15000)
     tab = context.new_page()
     tab.base_url = live_server.url  # type: ignore[attr-defined]
+    violations: list[str] = []
+    tab.csp_violations = violations  # type: ignore[attr-defined]
+    tab.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     yield tab
     context.close()
+    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 def browser_login(page, username: str, password: str = "omni-test-pass") -> None:  # type: ignore[no-untyped-def]

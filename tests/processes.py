@@ -7,7 +7,9 @@ fails to start or to stop fails the test with the end of its output.
 
 from __future__ import annotations
 
+import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -72,3 +74,59 @@ class Child:
     def close(self) -> None:
         self.stop()
         self._log.close()
+
+
+class ThrowawayRedis:
+    """A redis-server of the test's own on a free port, to kill and start again (never the shared one).
+    It keeps nothing on disk, like the Redis the issue was measured with: a restart loses every message."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.skip("redis-server is not installed: the fault tests need one of their own")
+        self.binary = binary
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self._dir = tempfile.TemporaryDirectory(prefix="omni-redis-")
+        self.child: Child | None = None
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> None:
+        argv = [
+            self.binary,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]
+        self.child = Child([*argv, "--dir", self._dir.name], env={}, name="redis")
+        deadline = time.monotonic() + 10
+        import redis
+
+        while True:
+            try:
+                if redis.Redis(port=self.port, socket_timeout=0.5).ping():
+                    return
+            except redis.RedisError:
+                pass
+            if time.monotonic() > deadline or self.child.returncode is not None:
+                pytest.fail(f"redis-server did not start:\n{self.child.output()}")
+            time.sleep(0.05)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: no shutdown, nothing saved."""
+        if self.child is not None:
+            self.child.stop(signal.SIGKILL)
+            self.child.close()
+            self.child = None
+
+    def close(self) -> None:
+        self.kill()
+        self._dir.cleanup()

@@ -27,6 +27,7 @@ from inventory.models import (
     StockMovement,
     Variant,
 )
+from omni import outbox
 from omni.actors import Actor
 from omni.exceptions import InvalidInput
 
@@ -116,9 +117,7 @@ def _location_codes(location_ids: Iterable[int]) -> dict[int, str]:
 def _queue_low_stock_check(level_ids: Iterable[int]) -> None:
     ids = sorted(set(level_ids))
     if ids:
-        from inventory.tasks import evaluate_low_stock_task
-
-        transaction.on_commit(lambda: evaluate_low_stock_task.delay(ids))
+        outbox.enqueue("inventory.tasks.evaluate_low_stock_task", ids)
 
 
 # --- Movements ----------------------------------------------------------------------------------

@@ -15,11 +15,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from kombu.exceptions import OperationalError as BrokerError
 
 from loyalty import conf
 from loyalty.models import ExpiryWarning, LedgerKind, MemberStatus, PointsLot
 from loyalty.services.ledger import EntrySpec, apply_draws, lock_member, write_entries
+from omni import outbox
 
 logger = logging.getLogger(__name__)
 
@@ -98,18 +98,8 @@ def _warn_member(member_id: int, as_of: datetime) -> ExpiryWarning | None:
         to=member.customer.email,
     )
     PointsLot.objects.filter(pk__in=[lot.pk for lot in lots]).update(warning=warning)
-    warning_id = warning.pk
-    transaction.on_commit(lambda: _enqueue(warning_id), robust=True)
+    outbox.enqueue("loyalty.tasks.send_expiry_warning_task", warning.pk)
     return warning
-
-
-def _enqueue(warning_id: int) -> None:
-    from loyalty.tasks import send_expiry_warning_task
-
-    try:
-        send_expiry_warning_task.delay(warning_id)
-    except BrokerError:
-        logger.warning("Broker unreachable: expiry warning %s is not sent now.", warning_id)
 
 
 def send_expiry_warnings(*, as_of: datetime | None = None) -> int:

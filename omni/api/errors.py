@@ -35,6 +35,7 @@ TITLES = {
     422: "Unprocessable request",
     429: "Too many requests",
     500: "Server error",
+    503: "Service unavailable",
 }
 CODES_BY_STATUS = {
     400: "bad_request",
@@ -49,7 +50,45 @@ CODES_BY_STATUS = {
     422: "unprocessable",
     429: "throttled",
     500: "server_error",
+    503: "service_unavailable",
 }
+UNAVAILABLE_DETAIL = (
+    "A service Omni depends on is unavailable for a moment; nothing was changed. Retry shortly."
+)
+
+
+def retry_after_seconds() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "OMNI_RETRY_AFTER_SECONDS", 10))
+
+
+def unavailable_dependency(exc: BaseException) -> str | None:
+    """ "database", "cache" or "broker" when `exc` says that dependency is down or unreachable, else None."""
+    from django.db import InterfaceError, OperationalError
+
+    if isinstance(exc, OperationalError | InterfaceError):
+        return "database"
+    from kombu.exceptions import OperationalError as BrokerError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    if isinstance(exc, BrokerError):
+        return "broker"
+    if isinstance(exc, RedisConnectionError | RedisTimeoutError):
+        return "cache"
+    return None
+
+
+def unavailable_body() -> dict[str, Any]:
+    return problem(503, "service_unavailable", UNAVAILABLE_DETAIL)
+
+
+def unavailable_response() -> JsonResponse:
+    """503 service_unavailable with Retry-After, for a dependency that is down."""
+    response = JsonResponse(unavailable_body(), status=503, content_type=PROBLEM_CONTENT_TYPE)
+    response["Retry-After"] = str(retry_after_seconds())
+    return response
 
 
 def problem(
@@ -113,6 +152,14 @@ def _validation_detail(errors: dict[str, list[str]]) -> str:
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     headers: dict[str, str] = {}
+    if dependency := unavailable_dependency(exc):
+        logger.warning("%s unavailable: %s", dependency, exc)
+        return Response(
+            unavailable_body(),
+            status=503,
+            content_type=PROBLEM_CONTENT_TYPE,
+            headers={"Retry-After": str(retry_after_seconds())},
+        )
     if isinstance(exc, DomainError):
         body = problem(exc.status, exc.code, exc.detail, title=exc.title, errors=exc.errors, **exc.extra)
         return Response(body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE)

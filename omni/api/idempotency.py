@@ -4,6 +4,12 @@ Race-safe by construction: the (owner, key) row is INSERTed ... ON CONFLICT DO N
 *before* the request runs, so of two concurrent requests exactly one inserts it; the other reads the row
 and answers 409 `idempotency_in_progress`, 422 `idempotency_key_reused`, or replays the stored response.
 The handler and the storing of its response run in one transaction: either both happen or neither.
+
+While it runs, the request holds a PostgreSQL session advisory lock on its key. A row still "in progress"
+whose lock is free belongs to a request that can no longer finish (its process or connection died, or the
+database restarted under it): its transaction never committed, so the retry takes the key over at once
+instead of answering 409 until a timeout. (Session locks need a direct connection or session pooling:
+docs/OPERATIONS.md.) An error after the commit never loses the stored answer: the retry replays it.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework.request import Request
@@ -28,7 +34,6 @@ from omni.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-ABANDONED_AFTER = timedelta(minutes=5)  # an in-progress row this old belongs to a process that died
 REPLAYED_HEADERS = ("Location",)
 
 
@@ -42,8 +47,29 @@ def request_fingerprint(request: Request) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _lock_id(owner: str, key: str) -> int:
+    """The advisory lock id of (owner, key): 64 bits of its hash, signed as PostgreSQL's bigint."""
+    digest = hashlib.sha256(f"idempotency\0{owner}\0{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _try_lock(lock_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [lock_id])
+        return bool(cursor.fetchone()[0])
+
+
+def _unlock(lock_id: int) -> None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [lock_id])
+    except DatabaseError:
+        pass  # the connection is gone, and its locks with it
+
+
 def _claim(owner: str, key: str, request: Request, fingerprint: str) -> int | None:
-    """Insert the in-progress row; return its id, or None when (owner, key) already exists."""
+    """Insert the in-progress row and take its advisory lock; return its id, or None when (owner, key)
+    already exists."""
     now = timezone.now()
     ttl: timedelta = settings.OMNI_IDEMPOTENCY_TTL
     with transaction.atomic():
@@ -56,7 +82,7 @@ def _claim(owner: str, key: str, request: Request, fingerprint: str) -> int | No
                      response_content_type, created_at)
                 VALUES (%s, %s, %s, %s, %s, %s, '{{}}'::jsonb, '', %s)
                 ON CONFLICT (owner, key) DO NOTHING
-                RETURNING id
+                RETURNING id, pg_try_advisory_lock(%s)
                 """,  # noqa: S608 - the table name is ours, every value is a parameter
                 [
                     owner,
@@ -66,6 +92,7 @@ def _claim(owner: str, key: str, request: Request, fingerprint: str) -> int | No
                     fingerprint,
                     IdempotencyRecord.State.IN_PROGRESS,
                     now,
+                    _lock_id(owner, key),
                 ],
             )
             row = cursor.fetchone()
@@ -73,16 +100,19 @@ def _claim(owner: str, key: str, request: Request, fingerprint: str) -> int | No
 
 
 def _take_over_abandoned(record: IdempotencyRecord) -> bool:
-    """An in-progress row older than ABANDONED_AFTER: its process died. Claim it atomically."""
-    now = timezone.now()
-    return bool(
-        IdempotencyRecord.objects.filter(
-            pk=record.pk, state=IdempotencyRecord.State.IN_PROGRESS, created_at=record.created_at
-        ).update(created_at=now)
-    )
+    """An in-progress row whose advisory lock is free: the request that claimed it can no longer finish.
+    Take the lock (so one retry wins) and check, under it, that the row is still in progress."""
+    if not _try_lock(_lock_id(record.owner, record.key)):
+        return False
+    if IdempotencyRecord.objects.filter(pk=record.pk, state=IdempotencyRecord.State.IN_PROGRESS).update(
+        created_at=timezone.now()
+    ):
+        return True
+    _unlock(_lock_id(record.owner, record.key))
+    return False
 
 
-def _replay(record: IdempotencyRecord) -> HttpResponse:
+def _replay(record: IdempotencyRecord, *, replayed: bool = True) -> HttpResponse:
     response = HttpResponse(
         bytes(record.response_body or b""),
         status=record.response_status or 200,
@@ -90,7 +120,8 @@ def _replay(record: IdempotencyRecord) -> HttpResponse:
     )
     for name, value in (record.response_headers or {}).items():
         response[name] = value
-    response[REPLAYED_HEADER] = "true"
+    if replayed:
+        response[REPLAYED_HEADER] = "true"
     return response
 
 
@@ -136,7 +167,7 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., HttpResponse]:
                 )
             elif record.state == IdempotencyRecord.State.DONE:
                 return _replay(record)
-            elif record.created_at < timezone.now() - ABANDONED_AFTER and _take_over_abandoned(record):
+            elif _take_over_abandoned(record):
                 record_id = record.pk
             else:
                 return _problem(
@@ -149,28 +180,47 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., HttpResponse]:
                 return _problem(409, "idempotency_in_progress", "Retry shortly.", title="Request in progress")
 
         try:
-            with transaction.atomic():
-                response = handler(view, request, *args, **kwargs)
-                response = view.finalize_response(request, response, *args, **kwargs)
-                response.render()
-                if response.status_code < 500:
-                    _store(record_id, response)
-                    return response
-        except Exception as exc:  # noqa: BLE001 - the handler's error becomes the stored response
-            try:
-                response = view.handle_exception(exc)
-            except Exception:
-                IdempotencyRecord.objects.filter(pk=record_id).delete()
-                raise
-            response = view.finalize_response(request, response, *args, **kwargs)
-            response.render()
-            if response.status_code < 500 and response.status_code != 429:
-                _store(record_id, response)
-                return response
-        IdempotencyRecord.objects.filter(pk=record_id).delete()
-        return response
+            return _run(view, request, handler, record_id, args, kwargs)
+        finally:
+            _unlock(_lock_id(owner, key))
 
     return wrapper
+
+
+def _run(
+    view: Any,
+    request: Request,
+    handler: Callable[..., Response],
+    record_id: int,
+    args: Any,
+    kwargs: Any,
+) -> HttpResponse:
+    """Run the handler and store its answer in one transaction. A 5xx is not stored (a retry runs again);
+    an error raised after the commit (an after-commit hook) answers what was committed."""
+    try:
+        with transaction.atomic():
+            response = handler(view, request, *args, **kwargs)
+            response = view.finalize_response(request, response, *args, **kwargs)
+            response.render()
+            if response.status_code < 500:
+                _store(record_id, response)
+                return response
+    except Exception as exc:  # noqa: BLE001 - the handler's error becomes the stored response
+        done = IdempotencyRecord.objects.filter(pk=record_id, state=IdempotencyRecord.State.DONE).first()
+        if done is not None:
+            return _replay(done, replayed=False)
+        try:
+            response = view.handle_exception(exc)
+        except Exception:
+            IdempotencyRecord.objects.filter(pk=record_id).delete()
+            raise
+        response = view.finalize_response(request, response, *args, **kwargs)
+        response.render()
+        if response.status_code < 500 and response.status_code != 429:
+            _store(record_id, response)
+            return response
+    IdempotencyRecord.objects.filter(pk=record_id).delete()
+    return response
 
 
 def purge_expired() -> int:

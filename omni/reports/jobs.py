@@ -27,8 +27,8 @@ from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from kombu.exceptions import OperationalError as BrokerError
 
+from omni import outbox
 from omni.actors import Actor
 from omni.exceptions import Forbidden, InvalidInput, NotFound
 from omni.models import ReportFormat, ReportRun
@@ -205,19 +205,8 @@ def start_report_run(
         sort=normalise_sort(checked.report, sort),
         format=fmt,
     )
-    run_id = run.pk
-    transaction.on_commit(lambda: _enqueue_run(run_id), robust=True)
+    outbox.enqueue("omni.reports.tasks.run_report_task", run.pk)
     return run
-
-
-def _enqueue_run(run_id: int) -> None:
-    from omni.reports.tasks import run_report_task
-
-    try:
-        run_report_task.delay(run_id)
-    except BrokerError:
-        logger.warning("Broker unreachable: report run %s is not queued.", run_id)
-        fail_run(run_id=run_id, error=_("The report could not be queued: try again in a few minutes."))
 
 
 def record_progress(*, run_id: int, rows: int) -> None:

@@ -9,15 +9,15 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orders.api.serializers import LineIn, money
+from orders.api.serializers import LineIn, line_quantity, money
 from orders.models import PaymentMethod, ReturnCondition, ReturnReason, ReturnStatus
-from orders.services.placement import MAX_LINES
+from orders.services.placement import MAX_LINES, MAX_QUANTITY
 from orders.services.returns import EXCHANGE_PAYMENT_METHODS, REFUND_METHODS
 
 
 class ReturnLineIn(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
-    quantity = serializers.IntegerField(help_text="Whole units, 1 or more, at most what is left to return.")
+    quantity = line_quantity(f"Whole units, 1 to {MAX_QUANTITY}, at most what is left to return.")
     condition = serializers.ChoiceField(
         choices=ReturnCondition.choices,
         help_text="resellable: back on hand at the receiving location; damaged: recorded, not sellable.",

@@ -2,10 +2,10 @@
 nothing written), list and read.
 
 Who may: `integration` everything, at any location; `store` receives returns at its own location only (any
-completed order of any channel, found by its number) and reads the returns received there; `eshop` creates
-returns of its own orders (by post to a location that accepts returns, e.g. a warehouse; another client's
-order is not found) and reads them; `kiosk`: 403. An exchange is a sale at a store's desk: not for the
-e-shop. Past the window, `override_reason` is accepted from a store manager (staff session) or HQ only."""
+completed order of any channel, found by its number) and reads the returns received there; `eshop` reads the
+returns of its own orders but creates (or previews) none: a return puts units back on hand, which only the
+receiving location can vouch for (API-CONTRACT.md gives returns to integration and store); `kiosk`: 403.
+Past the window, `override_reason` is accepted from a store manager (staff session) or HQ only."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from omni.api.idempotency import idempotent
 from omni.api.permissions import HasRole, actor_of
 from omni.api.schema import problem_responses
 from omni.exceptions import NotFound
+from omni.models import ApiRole
 from orders import services
 from orders.api import returns_serializers as io
 from orders.api.returns_filters import ReturnFilter
@@ -30,7 +31,8 @@ from orders.models import Return
 from orders.selectors import return_detail, return_list
 from orders.services.returns import RETURN_ROLES
 
-ROLES = frozenset(RETURN_ROLES)
+ROLES = frozenset(RETURN_ROLES)  # create and preview
+READ_ROLES = ROLES | {ApiRole.ESHOP.value}  # the e-shop reads the returns of its own orders
 
 
 def return_args(data: dict[str, Any]) -> dict[str, Any]:
@@ -90,7 +92,7 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     filterset_class = ReturnFilter
     lookup_field = "number"
     lookup_value_regex = r"[A-Za-z0-9-]{1,20}"
-    required_roles = {"list": ROLES, "retrieve": ROLES, "create": ROLES, "preview": ROLES}
+    required_roles = {"list": READ_ROLES, "retrieve": READ_ROLES, "create": ROLES, "preview": ROLES}
     queryset = Return.objects.none()  # for the schema; get_queryset answers
 
     def get_queryset(self):  # type: ignore[no-untyped-def]

@@ -50,9 +50,20 @@ class CustomerIn(serializers.Serializer):
     phone = _optional_text(30)
 
 
+def line_quantity(help_text: str) -> serializers.IntegerField:
+    """1 to MAX_QUANTITY, with the message of the placement and return services (which check it again)."""
+    message = f"A quantity is a whole number from 1 to {MAX_QUANTITY}."
+    return serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_QUANTITY,
+        error_messages={"min_value": message, "max_value": message},
+        help_text=help_text,
+    )
+
+
 class LineIn(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
-    quantity = serializers.IntegerField(help_text="Whole units, 1 to 999.")
+    quantity = line_quantity(f"Whole units, 1 to {MAX_QUANTITY}.")
 
 
 class AddressIn(serializers.Serializer):

@@ -1,5 +1,6 @@
 """Every write of the orders app. One module per workflow; import from here."""
 
+from orders.services.desk_search import DeskSearch, desk_search
 from orders.services.fulfilment import CANCEL_REASONS, cancel_order, ship_order
 from orders.services.pickup import (
     DESK_PAYMENT_METHODS,
@@ -32,6 +33,7 @@ __all__ = [
     "REFUND_METHODS",
     "RESOLUTIONS",
     "CustomerInput",
+    "DeskSearch",
     "ExchangeInput",
     "FulfilmentInput",
     "LineInput",
@@ -41,6 +43,7 @@ __all__ = [
     "cancel_order",
     "collect",
     "create_return",
+    "desk_search",
     "expire_pickups",
     "mark_ready",
     "pick_lines",

@@ -86,8 +86,9 @@ __all__ = [
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 REFUND_METHODS = ("original", "cash")
-# integration: anything; store: at its own location; eshop: its own orders (e.g. by post to a warehouse)
-RETURN_ROLES = (ApiRole.INTEGRATION.value, ApiRole.STORE.value, ApiRole.ESHOP.value)
+# Who receives returns (API-CONTRACT.md, roles): integration anywhere, store at its own location. Not the
+# e-shop: a return puts units back on hand, and only the location that has them in hand may say so.
+RETURN_ROLES = (ApiRole.INTEGRATION.value, ApiRole.STORE.value)
 EXCHANGE_PAYMENT_METHODS = (PaymentMethod.CARD.value, PaymentMethod.CASH.value)
 
 
@@ -330,8 +331,6 @@ def _create(
         if warehouse.pk == location.pk:
             raise _invalid("send_to", "The units are received there already.")
     if exchange is not None:
-        if actor.role == ApiRole.ESHOP:
-            raise Forbidden("An exchange is a sale at a store's desk: the e-shop may not make one.")
         if not exchange.lines:
             raise _invalid("exchange.lines", "An exchange sells at least one line.")
         if exchange.payment_method not in EXCHANGE_PAYMENT_METHODS:

@@ -5,14 +5,36 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from stores.models import Location, LocationKind, OpeningHours, location_code_validator
 
 
+@extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "09:30"})
+class HourMinuteField(serializers.TimeField):
+    """A local wall-clock time sent as "HH:MM" (not an RFC 3339 time: no seconds, no offset)."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+        "example": "09:30",
+        "description": "Local time, HH:MM (or HH:MM:SS).",
+    }
+)
+class HourMinuteInField(serializers.TimeField):
+    pass
+
+
 class OpeningHoursSerializer(serializers.ModelSerializer):
-    opens = serializers.TimeField(format="%H:%M")
-    closes = serializers.TimeField(format="%H:%M")
+    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday ... 6 = Sunday")
+    opens = HourMinuteField(help_text="Local time of the location's time zone.")
+    closes = HourMinuteField(help_text="Local time of the location's time zone; after `opens`.")
 
     class Meta:
         model = OpeningHours
@@ -21,8 +43,8 @@ class OpeningHoursSerializer(serializers.ModelSerializer):
 
 class OpeningHoursIn(serializers.Serializer):
     weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday ... 6 = Sunday")
-    opens = serializers.TimeField()
-    closes = serializers.TimeField()
+    opens = HourMinuteInField()
+    closes = HourMinuteInField()
 
 
 class LocationUpdateIn(serializers.Serializer):
@@ -54,7 +76,12 @@ class LocationUpdateIn(serializers.Serializer):
     click_and_collect = serializers.BooleanField(required=False)
     ships = serializers.BooleanField(required=False)
     accepts_returns = serializers.BooleanField(required=False)
-    pickup_hold_days = serializers.IntegerField(min_value=1, max_value=60, required=False)
+    pickup_hold_days = serializers.IntegerField(
+        min_value=0,
+        max_value=60,
+        required=False,
+        help_text="Days a ready pickup is held: 1 to 60 with click_and_collect, else 0 is allowed too.",
+    )
     preparation_minutes = serializers.IntegerField(min_value=0, max_value=7 * 24 * 60, required=False)
     default_safety_stock = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
     active = serializers.BooleanField(required=False)

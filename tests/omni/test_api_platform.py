@@ -2,14 +2,17 @@
 Idempotency-Key, pagination and throttling."""
 
 import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
+import psycopg
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from omni.dburl import url_for
 from omni.models import ApiClient, AuditEntry, IdempotencyRecord
 from omni.services import revoke_api_client
 from tests.conftest import assert_problem
@@ -119,11 +122,40 @@ def test_pagination_caps_the_page_size(integration_api, settings):
         AuditEntry.objects.create(action="test.thing", data={"name": str(i)})
     body = integration_api.get(THINGS + "?limit=2").json()
     assert len(body["results"]) == 2 and body["next"] and body["count"] == 3
-    body = integration_api.get(THINGS + "?limit=100000").json()
-    assert len(body["results"]) == 3
+    body = integration_api.get(THINGS + f"?limit={settings.OMNI_API_MAX_PAGE_SIZE}&offset=1").json()
+    assert len(body["results"]) == 2 and body["next"] is None
+    assert integration_api.get(THINGS + "?offset=5").json()["results"] == []
     from omni.api.pagination import LimitOffsetPagination
 
-    assert LimitOffsetPagination.max_limit == settings.OMNI_API_MAX_PAGE_SIZE
+    assert LimitOffsetPagination.max_limit == settings.OMNI_API_MAX_PAGE_SIZE == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("limit=0", "limit"),
+        ("limit=-5", "limit"),
+        ("limit=201", "limit"),
+        ("limit=100000", "limit"),
+        ("limit=ten", "limit"),
+        ("limit=2.5", "limit"),
+        ("limit=", "limit"),
+        ("offset=-1", "offset"),
+        ("offset=abc", "offset"),
+        ("offset=", "offset"),
+        ("limit=2&offset=-3", "offset"),
+    ],
+)
+def test_a_bad_page_is_400_naming_the_parameter(integration_api, query, field):
+    AuditEntry.objects.create(action="test.thing", data={"name": "x"})
+    body = assert_problem(integration_api.get(THINGS + "?" + query), 400, "validation_error")
+    assert list(body["errors"]) == [field], body
+
+
+def test_a_bad_page_is_400_on_the_real_lists(make_api_client):
+    for url in ("/api/v1/orders/", "/api/v1/locations/", "/api/v1/stock/movements/", "/api/v1/skus/"):
+        body = assert_problem(make_api_client("integration").get(url + "?limit=-5"), 400, "validation_error")
+        assert body["errors"] == {"limit": ["A whole number from 1 to 200."]}
 
 
 def test_throttling_is_per_client_and_answers_429_problem(make_api_client, settings):
@@ -192,9 +224,40 @@ def test_key_still_running_is_409(integration_api):
     record = IdempotencyRecord.objects.get(key="k-4")
     record.request_hash = idempotency.hashlib.sha256(b'POST\n/api/v1/things/\n{"name":"a"}').hexdigest()
     record.save(update_fields=["request_hash"])
-    response = integration_api.post(THINGS, {"name": "a"}, format="json", HTTP_IDEMPOTENCY_KEY="k-4")
+    # "Still running" is a request that holds the key's advisory lock on its own connection.
+    with _holding_lock(idempotency._lock_id(record.owner, "k-4")):
+        response = integration_api.post(THINGS, {"name": "a"}, format="json", HTTP_IDEMPOTENCY_KEY="k-4")
     assert_problem(response, 409, "idempotency_in_progress")
     assert AuditEntry.objects.filter(action="test.thing").count() == 0
+
+
+def test_a_key_whose_request_died_is_taken_over_at_once(integration_api):
+    """An in-progress row nobody holds (the process or the database died mid-request): nothing of it was
+    committed, so the retry runs the request instead of answering 409 for minutes."""
+    from omni.api import idempotency
+
+    IdempotencyRecord.objects.create(
+        owner=f"client:{integration_api.client_row.pk}",
+        key="k-dead",
+        method="POST",
+        path=THINGS,
+        request_hash=idempotency.hashlib.sha256(b'POST\n/api/v1/things/\n{"name":"a"}').hexdigest(),
+    )
+    response = integration_api.post(THINGS, {"name": "a"}, format="json", HTTP_IDEMPOTENCY_KEY="k-dead")
+    assert response.status_code == 201, response.content
+    assert AuditEntry.objects.filter(action="test.thing").count() == 1
+    again = integration_api.post(THINGS, {"name": "a"}, format="json", HTTP_IDEMPOTENCY_KEY="k-dead")
+    assert again["Idempotent-Replayed"] == "true" and again.json() == response.json()
+
+
+@contextmanager
+def _holding_lock(lock_id: int):
+    """Hold a session advisory lock on a connection of its own, as a running request would."""
+    from django.db import connection
+
+    with psycopg.connect(url_for(connection.settings_dict), autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [lock_id])
+        yield
 
 
 def test_errors_are_replayed_too(integration_api):

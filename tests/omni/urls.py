@@ -2,6 +2,7 @@
 
 import time
 
+from django.db import OperationalError, transaction
 from django.urls import include, path
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -25,11 +26,13 @@ class ThingSerializer(serializers.Serializer):
     lines = LineSerializer(many=True, required=False)
     sleep = serializers.FloatField(required=False, min_value=0, max_value=5)
     conflict = serializers.BooleanField(required=False)
+    fail_after_commit = serializers.BooleanField(required=False)
+    database_down = serializers.BooleanField(required=False)
 
 
 class ThingViewSet(viewsets.GenericViewSet):
     permission_classes = [HasRole]
-    required_roles = {"create": INTEGRATION, "list": ALL_ROLES, "boom": ALL_ROLES}
+    required_roles = {"create": INTEGRATION, "list": ALL_ROLES, "boom": ALL_ROLES, "database_down": ALL_ROLES}
     queryset = AuditEntry.objects.filter(action="test.thing").order_by("id")
 
     @idempotent
@@ -40,9 +43,14 @@ class ThingViewSet(viewsets.GenericViewSet):
             time.sleep(data.validated_data["sleep"])
         if data.validated_data.get("conflict"):
             raise InvalidTransition("Things cannot do that now.")
+        if data.validated_data.get("database_down"):
+            raise OperationalError("connection to server was lost")
         entry = record_audit(
             action="test.thing", actor=actor_of(request), data={"name": data.validated_data["name"]}
         )
+        if data.validated_data.get("fail_after_commit"):
+            # A careless after-commit hook: it raises once the work is committed.
+            transaction.on_commit(lambda: (_ for _ in ()).throw(RuntimeError("hook failed")))
         return Response({"id": entry.pk, "name": entry.data["name"]}, status=201)
 
     def list(self, request):
@@ -52,6 +60,10 @@ class ThingViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["get"])
     def boom(self, request):
         raise RuntimeError("a bug")
+
+    @action(detail=False, methods=["get"], url_path="database-down")
+    def database_down(self, request):
+        raise OperationalError("could not connect to server")
 
 
 router = SimpleRouter()

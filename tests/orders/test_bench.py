@@ -64,6 +64,7 @@ def test_the_reports_bench_measures_every_report_and_writes_its_section(tmp_path
 
     call_command(
         "seed_demo",
+        "--force",
         "--scale",
         "--skus",
         "30",

@@ -405,6 +405,100 @@ def test_the_desk_finds_by_number_name_email_and_code_and_never_shows_the_code(c
     assert search("x" * 300).status_code == 400
 
 
+def code_not_of(*orders, start=1):  # type: ignore[no-untyped-def]
+    """Six-digit codes that are no order's pickup code nor an order number's digits (from 100001 up)."""
+    taken = {o.pickup_code for o in orders}
+    return (f"{n:06d}" for n in range(start, 100_000) if f"{n:06d}" not in taken)
+
+
+def test_wrong_codes_at_the_desk_pause_code_searches_for_that_user_there(client, anna, marco, net):
+    """A code searched at the desk tries that code against every ready order at once: the desk must not be a
+    way around the five-wrong-codes lockout. After 5 codes that match nothing, this user's code searches at
+    this location stop trying codes, and the right code no longer finds the order."""
+    from omni.models import AttemptCounter, AuditEntry
+
+    giulia = ready(pickup(net["milano"], paid=True))
+    desk = reverse("orders:pickup-desk")
+    wrong = code_not_of(giulia)
+    for n in range(1, 41):
+        response = client.post(desk, {"q": next(wrong)}, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200 and response.context["results"] == []
+        paused = any("paused" in m for m in messages_of(response))
+        assert paused == (n >= 5), n
+    assert Order.objects.get(pk=giulia.pk).pickup_failed_attempts == 0  # no order to blame: the desk is
+    counter = AttemptCounter.objects.get(scope="pickup-desk")
+    assert counter.failures == 5 and counter.locked_until is not None  # paused searches are not counted
+    assert AuditEntry.objects.filter(action="pickup_desk.code_search_paused").count() == 1
+
+    # paused: even the right code finds nothing, nothing waits for the handover, the code is not echoed
+    response = client.post(desk, {"q": giulia.pickup_code})
+    assert response.status_code == 200 and response.context["results"] == []
+    assert SCANNED_KEY not in client.session and giulia.pickup_code not in html(response)
+    # a name, an email or a full order number still find it
+    assert client.post(desk, {"q": "Rossi"})["Location"] == reverse(
+        "orders:pickup-handover", args=[giulia.number]
+    )
+    assert client.post(desk, {"q": giulia.number}).status_code == 302
+    assert AttemptCounter.objects.get(scope="pickup-desk").failures == 5
+
+    # another associate's desk at the store is not paused
+    client.force_login(marco)
+    response = client.post(desk, {"q": giulia.pickup_code})
+    assert response["Location"] == reverse("orders:pickup-handover", args=[giulia.number])
+    # after the pause, the right code opens the handover again, the code kept as the customer's
+    client.force_login(anna)
+    AttemptCounter.objects.filter(scope="pickup-desk").update(
+        locked_until=timezone.now() - timedelta(seconds=1)
+    )
+    response = client.post(desk, {"q": giulia.pickup_code})
+    assert response["Location"] == reverse("orders:pickup-handover", args=[giulia.number])
+    assert client.session[SCANNED_KEY]["number"] == giulia.number
+
+
+def test_the_pause_message_is_in_italian_and_in_english(client, anna, net):
+    wrong = code_not_of()
+    for _ in range(4):
+        client.post(reverse("orders:pickup-desk"), {"q": next(wrong)})
+    english = client.post(reverse("orders:pickup-desk"), {"q": next(wrong)}, HTTP_ACCEPT_LANGUAGE="en")
+    assert any("searching by pickup code is paused for 30 minutes" in m for m in messages_of(english))
+    italian = client.post(reverse("orders:pickup-desk"), {"q": next(wrong)}, HTTP_ACCEPT_LANGUAGE="it")
+    assert any("ricerca per codice di ritiro è sospesa per 30 minuti" in m for m in messages_of(italian))
+
+
+def test_six_digits_are_tried_as_a_code_first_and_count_when_no_code_matches(client, anna, net):
+    """An order number's six digits are also a code to try: a search that finds an order only by its number
+    still counts (else every order number at the store would be a free code to try), and a ready order whose
+    code they are opens, with the code kept for the handover, before any order found by its number."""
+    from omni.models import AttemptCounter
+
+    by_number = pickup(net["milano"], email="marta@example.it")
+    digits = by_number.number.split("-")[1]
+    assert len(digits) == 6
+    response = client.post(reverse("orders:pickup-desk"), {"q": digits})
+    assert response["Location"] == reverse("orders:pickup-handover", args=[by_number.number])
+    assert AttemptCounter.objects.get(scope="pickup-desk").failures == 1
+    assert SCANNED_KEY not in client.session
+
+    giulia = ready(pickup(net["milano"], paid=True))
+    Order.objects.filter(pk=giulia.pk).update(pickup_code=digits)
+    response = client.post(reverse("orders:pickup-desk"), {"q": digits})
+    assert response["Location"] == reverse("orders:pickup-handover", args=[giulia.number])
+    assert client.session[SCANNED_KEY] == {
+        **client.session[SCANNED_KEY],
+        "number": giulia.number,
+        "code": digits,
+    }
+    assert AttemptCounter.objects.get(scope="pickup-desk").failures == 1  # a code that opened: no miss
+    # a locked order is never found by its code (and the search counts as a miss)
+    Order.objects.filter(pk=giulia.pk).update(pickup_locked_at=timezone.now())
+    response = client.post(reverse("orders:pickup-desk"), {"q": digits})
+    assert response["Location"] == reverse("orders:pickup-handover", args=[by_number.number])
+    assert AttemptCounter.objects.get(scope="pickup-desk").failures == 2
+    # the full order number is no code: never counted
+    client.post(reverse("orders:pickup-desk"), {"q": by_number.number})
+    assert AttemptCounter.objects.get(scope="pickup-desk").failures == 2
+
+
 def test_the_desk_and_queue_ask_for_a_location_first(client, net):
     hq = UserFactory(username="hq", role="hq_manager")
     client.force_login(hq)

@@ -202,19 +202,16 @@ def test_roles_and_locations(net, clients):
     # a kiosk never
     assert_problem(clients["kiosk"].post(RETURNS, body(online), format="json"), 403, "permission_denied")
     assert_problem(clients["kiosk"].get(RETURNS), 403, "permission_denied")
-    # the e-shop: its own orders only (another's is not found), e.g. by post to a warehouse that takes returns
+    # the e-shop receives no return (not even of its own orders): the receiving location or HQ does
     from orders.models import Order
 
     Order.objects.filter(pk=mine.pk).update(api_client=clients["shop"].client_row)
-    assert_problem(clients["shop2"].post(RETURNS, body(mine, "WH-POST"), format="json"), 404, "not_found")
-    r = clients["shop"].post(RETURNS, body(mine, "WH-POST"), format="json")
+    assert_problem(
+        clients["shop"].post(RETURNS, body(mine, "WH-POST"), format="json"), 403, "permission_denied"
+    )
+    r = clients["hq"].post(RETURNS, body(mine, "WH-POST"), format="json")
     assert r.status_code == 201, r.content
     number = r.json()["number"]
-    # an exchange is a desk sale: not for the e-shop
-    r = clients["shop"].post(
-        RETURNS, body(mine, "WH-POST", exchange={"lines": [{"sku": "CAP-R", "quantity": 1}]}), format="json"
-    )
-    assert_problem(r, 403, "permission_denied")
     # reads: HQ all, the e-shop its own, a store what it received; never another's through an id or a filter
     r2 = clients["roma"].post(RETURNS, body(online, "RM-RET"), format="json")
     roma_number = r2.json()["number"]
@@ -231,6 +228,37 @@ def test_roles_and_locations(net, clients):
     ]
     assert clients["roma"].get(f"{RETURNS}{roma_number}/").status_code == 200
     assert_problem(APIClient().get(RETURNS), 401, "not_authenticated")
+
+
+@pytest.mark.parametrize("role", ["shop", "kiosk"])
+def test_eshop_and_kiosk_may_not_receive_returns_and_nothing_goes_back_on_hand(net, clients, role):
+    """API-CONTRACT.md gives returns to integration and store only: an e-shop token must not put units back
+    on hand at a store where nothing was received (its own order or not, previewed or not)."""
+    from orders.models import Order
+
+    order = till_sale(net["milano"], (("TEE-R", 2),))
+    Order.objects.filter(pk=order.pk).update(api_client=clients["shop"].client_row)
+    before = on_hand(net["milano"], net["tee"])
+    for path in (RETURNS, f"{RETURNS}preview/"):
+        assert_problem(clients[role].post(path, body(order), format="json"), 403, "permission_denied")
+    headers = {"HTTP_IDEMPOTENCY_KEY": f"ret-{role}"}
+    assert_problem(
+        clients[role].post(RETURNS, body(order), format="json", **headers), 403, "permission_denied"
+    )
+    assert on_hand(net["milano"], net["tee"]) == before
+    assert not Return.objects.exists()
+    assert not StockMovement.objects.filter(kind="return").exists()
+    # integration and store still receive it
+    r = clients["milano"].post(RETURNS, body(order), format="json")
+    assert r.status_code == 201, r.content
+    r = clients["hq"].post(RETURNS, body(order), format="json")
+    assert r.status_code == 201, r.content
+    assert on_hand(net["milano"], net["tee"]) == before + 2
+    # reads are unchanged: the e-shop still reads the returns of its own orders, the kiosk none
+    if role == "shop":
+        assert len(clients["shop"].get(RETURNS).json()["results"]) == 2
+    else:
+        assert_problem(clients["kiosk"].get(RETURNS), 403, "permission_denied")
 
 
 def test_idempotency_key_replays_and_refuses_a_different_body(net, clients):

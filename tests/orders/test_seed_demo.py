@@ -5,7 +5,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from rest_framework.test import APIClient
 
@@ -35,7 +35,7 @@ def seeded_once(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            yield run("seed_demo")
+            yield run("seed_demo", "--force")
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
@@ -59,7 +59,16 @@ def test_scale_loads_every_sku_at_every_location_through_the_ledger():
     assert not Location.objects.exists()
     err = StringIO()
     call_command(
-        "seed_demo", "--scale", "--skus", "50", "--locations", "5", *NO_HISTORY, stdout=StringIO(), stderr=err
+        "seed_demo",
+        "--force",
+        "--scale",
+        "--skus",
+        "50",
+        "--locations",
+        "5",
+        *NO_HISTORY,
+        stdout=StringIO(),
+        stderr=err,
     )
     assert "100.0%" in err.getvalue()
     assert Location.objects.filter(code__startswith="BENCH-").count() == 5
@@ -69,7 +78,9 @@ def test_scale_loads_every_sku_at_every_location_through_the_ledger():
     assert not StockLevel.objects.filter(on_hand__lte=0).exists()
     assert all(is_valid_gtin(g) for g in Variant.objects.values_list("gtin", flat=True))
     assert stock_drift() == []
-    assert "already loaded" in run("seed_demo", "--scale", "--skus", "50", "--locations", "5", *NO_HISTORY)
+    assert "already loaded" in run(
+        "seed_demo", "--force", "--scale", "--skus", "50", "--locations", "5", *NO_HISTORY
+    )
     assert StockLevel.objects.count() == 250
 
 
@@ -128,6 +139,22 @@ def test_stock_is_on_the_ledger_without_drift(seeded):
     assert not StockLevel.objects.filter(on_hand__lt=0).exists()
 
 
+@pytest.mark.parametrize("args", [(), ("--scale", "--skus", "5", "--locations", "1", *NO_HISTORY)])
+def test_refused_with_debug_off_unless_forced(settings, args):
+    """The demo network publishes admin/omni-demo and an integration token: never on a deployment."""
+    settings.DEBUG = False
+    before = [m.objects.count() for m in (Location, User, ApiClient, StockLevel)]
+    with pytest.raises(CommandError, match="DJANGO_DEBUG") as refused:
+        run("seed_demo", *args)
+    assert "--force" in str(refused.value)
+    assert [m.objects.count() for m in (Location, User, ApiClient, StockLevel)] == before
+
+
+def test_debug_on_seeds_without_force(seeded, settings):
+    settings.DEBUG = True
+    assert "already seeded" in run("seed_demo")
+
+
 def test_demo_tokens_authenticate(seeded):
     for name, role, token, code in DEMO_API_CLIENTS:
         client = ApiClient.objects.get(name=name)
@@ -140,7 +167,7 @@ def test_demo_tokens_authenticate(seeded):
 
 def test_second_run_changes_nothing(seeded):
     before = [m.objects.count() for m in (Location, Product, Variant, StockLevel, StockMovement, User)]
-    assert "already seeded" in run("seed_demo")
+    assert "already seeded" in run("seed_demo", "--force")
     after = [m.objects.count() for m in (Location, Product, Variant, StockLevel, StockMovement, User)]
     assert before == after
 
@@ -159,7 +186,7 @@ def test_demo_credentials_prints_what_exists(seeded):
 
 def test_scale_on_top_of_the_demo_network(seeded):
     levels = StockLevel.objects.count()
-    run("seed_demo", "--scale", "--skus", "20", "--locations", "3", *NO_HISTORY)
+    run("seed_demo", "--force", "--scale", "--skus", "20", "--locations", "3", *NO_HISTORY)
     assert StockLevel.objects.count() == levels + 60
     assert stock_drift() == []
 

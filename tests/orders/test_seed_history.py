@@ -30,6 +30,7 @@ def test_scale_history_keeps_the_ledgers_true_and_feeds_every_report():
     err = StringIO()
     call_command(
         "seed_demo",
+        "--force",
         "--scale",
         "--skus",
         "60",
@@ -141,7 +142,17 @@ def test_scale_history_keeps_the_ledgers_true_and_feeds_every_report():
     # idempotent: a second run adds nothing
     before = [m.objects.count() for m in (Order, OrderLine, Return, StockMovement, StockLevel, Member)]
     out = run(
-        "seed_demo", "--scale", "--skus", "60", "--locations", "4", "--orders", "200", "--movements", "500"
+        "seed_demo",
+        "--force",
+        "--scale",
+        "--skus",
+        "60",
+        "--locations",
+        "4",
+        "--orders",
+        "200",
+        "--movements",
+        "500",
     )
     assert "already loaded" in out
     assert before == [

@@ -83,6 +83,42 @@ def test_bad_input_names_the_field(integration_api, change, field):
     assert not Location.objects.exists()
 
 
+def test_a_warehouse_without_click_and_collect_may_hold_pickups_0_days(integration_api):
+    warehouse = {
+        **NEW,
+        "code": "PC-HUB",
+        "kind": "warehouse",
+        "click_and_collect": False,
+        "ships": True,
+        "accepts_returns": False,
+        "pickup_hold_days": 0,
+        "opening_hours": [],
+    }
+    response = integration_api.post(URL, warehouse, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["pickup_hold_days"] == 0 and response.json()["click_and_collect"] is False
+    # What is really inconsistent is still refused: click and collect with no days to hold a pickup.
+    body = assert_problem(
+        integration_api.patch(URL + "PC-HUB/", {"click_and_collect": True}, format="json"),
+        400,
+        "validation_error",
+    )
+    assert list(body["errors"]) == ["pickup_hold_days"], body
+    assert Location.objects.get(code="PC-HUB").click_and_collect is False
+    response = integration_api.patch(
+        URL + "PC-HUB/", {"click_and_collect": True, "pickup_hold_days": 3}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["pickup_hold_days"] == 3, response.json()
+
+
+def test_the_database_refuses_click_and_collect_without_a_hold():
+    from django.db import IntegrityError, transaction
+
+    WarehouseFactory(code="PC-HUB", pickup_hold_days=0)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Location.objects.filter(code="PC-HUB").update(click_and_collect=True)
+
+
 def test_duplicate_code_is_400(integration_api):
     LocationFactory(code="TO-CENTRO")
     body = assert_problem(integration_api.post(URL, NEW, format="json"), 400, "validation_error")

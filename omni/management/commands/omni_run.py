@@ -40,8 +40,11 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
             location_model = apps.get_model("stores", "Location")
             if not no_seed and not location_model.objects.exists():
-                self.stdout.write("Empty database: seeding the demo network (once)...")
-                call_command("seed_demo")
+                if settings.DEBUG:
+                    self.stdout.write("Empty database: seeding the demo network (once)...")
+                    call_command("seed_demo")
+                else:  # seed_demo publishes its logins and tokens: not on a deployment
+                    self.stdout.write("Empty database, DJANGO_DEBUG off: not seeding the demo network.")
             self.stdout.write("")
             self.stdout.write(self.style.MIGRATE_HEADING("Omni is starting"))
             self.stdout.write(f"  Back-office   http://{addrport}/")

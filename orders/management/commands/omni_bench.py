@@ -113,6 +113,7 @@ class Command(BaseCommand):
         call_command(
             "seed_demo",
             scale=True,
+            force=True,  # its own benchmark database (DJANGO_DEBUG is off there, to measure)
             skus=opts["skus"],
             locations=opts["locations"],
             orders=opts["orders"],

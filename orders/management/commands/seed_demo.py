@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from orders.demo.data import DEMO_PASSWORD
 from orders.demo.history import history_counts, seed_history
@@ -24,11 +25,19 @@ class Command(BaseCommand):
         "--movements stock movements (sales, receipts, adjustments, damage, transfers, counts) and loyalty "
         "members with their points. --scale works alone or on top of the demo network (run seed_demo first "
         "to have "
-        "both); each part is resumable and skipped once there."
+        "both); each part is resumable and skipped once there. "
+        "Refused unless DJANGO_DEBUG is on or --force is given: the demo network's logins and API tokens are "
+        "public."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scale", action="store_true", help="Load benchmark-size data instead.")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Seed even with DJANGO_DEBUG off (a throwaway database only: the demo password and tokens "
+            "are published).",
+        )
         parser.add_argument("--skus", type=int, default=20_000, help="With --scale: SKUs (default 20000).")
         parser.add_argument(
             "--locations", type=int, default=200, help="With --scale: locations (default 200)."
@@ -47,8 +56,25 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args: Any, scale: bool, skus: int, locations: int, orders: int, movements: int, **options: Any
+        self,
+        *args: Any,
+        scale: bool,
+        skus: int,
+        locations: int,
+        orders: int,
+        movements: int,
+        force: bool = False,
+        **options: Any,
     ) -> None:
+        if not settings.DEBUG and not force:
+            # The demo network's staff (admin/omni-demo) and its integration token are published in the
+            # README and by `make run`: on a real deployment they would be open doors.
+            raise CommandError(
+                "seed_demo refuses to run with DJANGO_DEBUG off: it creates the staff user admin with the "
+                "published password omni-demo and public API tokens (an integration token among them), and "
+                "fake orders and stock. Run it on a development database with DJANGO_DEBUG=1, or add "
+                "--force if this database is a throwaway one."
+            )
         started = time.monotonic()
         if scale:
             if skus < 1 or locations < 1 or orders < 0 or movements < 0:
