@@ -234,8 +234,8 @@ def test_the_database_killed_under_the_server_answers_503_and_loses_nothing(post
     try:
         warehouse = {
             "code": "PC-DB", "name": "Piacenza", "kind": "warehouse", "address": "Via Emilia 1",
-            "city": "Piacenza", "country": "IT", "latitude": 45.05, "longitude": 9.69, "click_and_collect": False, "ships": True,
-            "accepts_returns": True, "pickup_hold_days": 0,
+            "city": "Piacenza", "country": "IT", "latitude": 45.05, "longitude": 9.69,
+            "click_and_collect": False, "ships": True, "accepts_returns": True, "pickup_hold_days": 0,
         }  # fmt: skip
         assert (
             requests.post(f"{api}/locations/", json=warehouse, headers=headers, timeout=30).status_code == 201
