@@ -10,8 +10,10 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -21,7 +23,8 @@ from inventory.services import record_movement
 from omni.actors import Actor
 from omni.models import OutboxMessage
 from omni.services import create_api_client
-from orders.models import Order, OrderEmail
+from orders.models import Order, OrderEmail, WebhookDelivery, WebhookSubscription
+from orders.webhooks import deliver_due
 from tests.conftest import ROOT, server_env, start_gunicorn
 from tests.inventory.factories import VariantFactory
 from tests.processes import Child, ThrowawayRedis
@@ -101,7 +104,33 @@ def _sent_to(worker: Child) -> list[str]:
     return re.findall(r"^To: (.*)$", worker.output(tail=10**7), flags=re.MULTILINE)
 
 
-def test_redis_killed_mid_load_loses_nothing_and_duplicates_nothing(redis_server):
+@pytest.fixture
+def webhook_receiver() -> Iterator[tuple[str, list[dict[str, str]]]]:
+    """An e-shop's webhook endpoint on loopback: records each delivery's headers, answers 200."""
+    received: list[dict[str, str]] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            received.append({k: self.headers[k] for k in ("Omni-Delivery", "Omni-Event")})
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hooks", received
+    finally:
+        server.shutdown()
+
+
+def test_redis_killed_mid_load_loses_nothing_and_duplicates_nothing(redis_server, webhook_receiver):
+    hook_url, received = webhook_receiver
+    WebhookSubscription.objects.create(name="e-shop", url=hook_url, secret="s3cret", events=["order.placed"])
     hub = WarehouseFactory(code="PC-FLT", latitude=45.05, longitude=9.69)
     variant = VariantFactory(sku="FLT-TEE-M")
     record_movement(
@@ -161,6 +190,14 @@ def test_redis_killed_mid_load_loses_nothing_and_duplicates_nothing(redis_server
         time.sleep(2)
         assert _sent_to(worker) == []
         assert OrderEmail.objects.filter(kind="confirmation", sent_at__isnull=False).count() == 6
+
+        # Webhooks: what the worker delivered, plus what beat's retry task sends (the deliveries whose
+        # publish failed or was lost) reaches the receiver once each.
+        deliver_due()
+        deliver_due()
+        delivered = [r["Omni-Delivery"] for r in received]
+        assert len(delivered) == len(set(delivered)) == 6, received
+        assert WebhookDelivery.objects.filter(status="delivered").count() == 6
         assert stock_drift() == []
     finally:
         if worker is not None:

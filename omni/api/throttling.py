@@ -17,7 +17,7 @@ import threading
 import time
 from typing import Any, cast
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
@@ -45,6 +45,7 @@ def hit(key: str, *, window_seconds: int) -> int | None:
     if time.monotonic() < _cache_down_until:
         return None
     ttl = window_seconds + 1
+    cache = caches["default"]  # the backend itself (django.core.cache.cache is a proxy to it)
     try:
         if isinstance(cache, RedisCache):
             # One round trip: INCR creates the key at 1, EXPIRE NX sets its lifetime only the first time.

@@ -3,17 +3,19 @@ acknowledged and never makes a retry do the work twice. (tests/test_faults_serve
 
 from __future__ import annotations
 
+import threading
 from unittest import mock
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from kombu.exceptions import OperationalError as BrokerError
 
 from omni import outbox
 from omni.api import throttling
 from omni.models import AuditEntry, OutboxMessage
 from tests.conftest import assert_problem
+from tests.processes import ThrowawayRedis
 
 pytestmark = pytest.mark.django_db
 THINGS = "/api/v1/things/"
@@ -81,9 +83,40 @@ def test_the_limit_counts_exactly_in_a_window_and_says_when_to_retry(make_api_cl
 def test_a_cache_that_is_down_lets_requests_through(make_api_client, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"client": "1/min"}}
     api = make_api_client("integration")
-    with mock.patch.object(throttling.cache, "add", side_effect=ConnectionError("redis down")) as add:
+    with mock.patch.object(caches["default"], "add", side_effect=ConnectionError("redis down")) as add:
         assert [api.get(THINGS).status_code for _ in range(3)] == [200, 200, 200]
     assert add.call_count == 1  # after the first failure the cache is left alone for a while
+
+
+def test_redis_counts_exactly_under_concurrency(settings):
+    """400 requests from 8 threads at once in one window of 120: exactly 120 are let through (DRF's
+    read-modify-write timestamp list let 165 through)."""
+    redis_server = ThrowawayRedis()
+    redis_server.start()
+    try:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": redis_server.url(1),
+            }
+        }
+        key = "throttle:test:client:1:60:1"
+        counts: list[int | None] = []
+
+        def burst() -> None:
+            counts.extend(throttling.hit(key, window_seconds=60) for _ in range(50))
+
+        threads = [threading.Thread(target=burst) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert sorted(counts) == list(range(1, 401))  # every hit counted once, none lost, none repeated
+        assert sum(1 for c in counts if c is not None and c <= 120) == 120
+        ttl = caches["default"]._cache.get_client(key).ttl(caches["default"].make_and_validate_key(key))
+        assert 0 < ttl <= 61
+    finally:
+        redis_server.close()
 
 
 # --- the outbox ----------------------------------------------------------------------------------

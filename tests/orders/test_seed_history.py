@@ -15,6 +15,21 @@ from inventory.selectors import stock_drift
 pytestmark = pytest.mark.django_db
 
 
+# A year of history at a size a test can afford (the real --scale is 20,000 SKUs x 200 locations).
+SMALL_HISTORY = [
+    "--force",
+    "--scale",
+    "--skus",
+    "60",
+    "--locations",
+    "4",
+    "--orders",
+    "200",
+    "--movements",
+    "500",
+]
+
+
 def run(*args: str) -> str:
     out = StringIO()
     call_command(*args, stdout=out, stderr=StringIO())
@@ -30,16 +45,7 @@ def test_scale_history_keeps_the_ledgers_true_and_feeds_every_report():
     err = StringIO()
     call_command(
         "seed_demo",
-        "--force",
-        "--scale",
-        "--skus",
-        "60",
-        "--locations",
-        "4",
-        "--orders",
-        "200",
-        "--movements",
-        "500",
+        *SMALL_HISTORY,
         stdout=StringIO(),
         stderr=err,
     )
@@ -141,19 +147,7 @@ def test_scale_history_keeps_the_ledgers_true_and_feeds_every_report():
 
     # idempotent: a second run adds nothing
     before = [m.objects.count() for m in (Order, OrderLine, Return, StockMovement, StockLevel, Member)]
-    out = run(
-        "seed_demo",
-        "--force",
-        "--scale",
-        "--skus",
-        "60",
-        "--locations",
-        "4",
-        "--orders",
-        "200",
-        "--movements",
-        "500",
-    )
+    out = run("seed_demo", *SMALL_HISTORY)
     assert "already loaded" in out
     assert before == [
         m.objects.count() for m in (Order, OrderLine, Return, StockMovement, StockLevel, Member)
