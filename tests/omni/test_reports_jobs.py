@@ -16,6 +16,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from omni.models import ReportRun
 from omni.reports import base, exports, jobs
@@ -437,7 +438,8 @@ def test_the_progress_page_follows_the_run_and_offers_the_download(page):
     assert bar.get_attribute("max") == "1000"
 
     ReportRun.objects.filter(pk=run.pk).update(rows_done=600)  # what the task's progress callback does
-    page.wait_for_function("document.querySelector('[data-testid=run-progress]').value === 600", timeout=8000)
+    # (not wait_for_function: it evaluates a string, which the pages' CSP refuses, as it should)
+    expect(page.locator("[data-testid=run-progress]")).to_have_js_property("value", 600, timeout=8000)
 
     ReportRun.objects.filter(pk=run.pk).update(status="queued")
     assert jobs.run_report(run_id=run.pk) == "done"  # the worker finishes: the page reloads itself
