@@ -104,8 +104,12 @@ def publish(message_ids: Iterable[int]) -> int:
 def _send(task_name: str, args: list[Any]) -> bool:
     """One publish attempt with the broker's short timeouts. False (and logged) when it failed."""
     global _broker_down_until
-    if _eager():
-        task_named(task_name).delay(*args)  # runs in process
+    if _eager():  # no broker: the task runs here and now; its failure is logged like a failed publish
+        try:
+            task_named(task_name).delay(*args)
+        except Exception:
+            logger.exception("%s%s failed in process; left for its sweeper.", task_name, tuple(args))
+            return False
         return True
     if time.monotonic() < _broker_down_until:
         return False

@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.views import defaults
 from django.views.decorators.cache import never_cache
@@ -45,7 +47,9 @@ def unavailable(request: HttpRequest) -> HttpResponse:
     """A dependency is down: 503 with Retry-After, as a problem document under /api/, a page elsewhere."""
     if request.path.startswith("/api/"):
         return unavailable_response()
-    response = render(request, "503.html", status=503)
+    # No request context: its processors would read the session and the user, from the database that is down.
+    page = loader.render_to_string("503.html", {"LANGUAGE_CODE": translation.get_language()})
+    response = HttpResponse(page, status=503)
     response["Retry-After"] = str(retry_after_seconds())
     return response
 

@@ -1,6 +1,6 @@
 """OpenAPI: the Bearer scheme, the problem document returned by every error, and `OmniSchemaGenerator`,
-which makes the schema say what the server does (see its docstring). It serves /api/schema/ (omni/urls.py)
-and `manage.py spectacular --generator-class omni.api.schema.OmniSchemaGenerator` (the Makefile)."""
+which makes the schema say what the server does (see its docstring): drf-spectacular's generator for
+/api/schema/ and `manage.py spectacular` (SPECTACULAR_SETTINGS["DEFAULT_GENERATOR_CLASS"])."""
 
 from __future__ import annotations
 
@@ -73,14 +73,8 @@ PLATFORM_CODES: dict[str, int | None] = {
     **{code: status for status, code in CODES_BY_STATUS.items()},
     "validation_error": 400,
     "parse_error": 400,
-    "not_authenticated": 401,
-    "permission_denied": 403,
-    "not_found": 404,
     "idempotency_in_progress": 409,
     "idempotency_key_reused": 422,
-    "throttled": 429,
-    "server_error": 500,
-    "service_unavailable": 503,
     "error": None,
 }
 

@@ -57,6 +57,15 @@ def test_database_down_outside_drf_is_503_too(integration_api):
     assert_problem(integration_api.get(THINGS + "database-down/"), 503, "service_unavailable")
 
 
+def test_a_page_with_the_database_down_is_a_503_page_in_the_users_language(client):
+    from tests.omni.factories import UserFactory
+
+    client.force_login(UserFactory())
+    response = client.get("/test-pages/database-down/", HTTP_ACCEPT_LANGUAGE="it")
+    assert response.status_code == 503 and int(response["Retry-After"]) > 0
+    assert "Omni non è disponibile per un momento" in response.content.decode()
+
+
 def test_a_body_over_the_limit_is_413_not_500(integration_api, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     response = integration_api.post(THINGS, {"name": "x" * 5000}, format="json")

@@ -66,6 +66,15 @@ class ThingViewSet(viewsets.GenericViewSet):
         raise OperationalError("could not connect to server")
 
 
+def page_with_database_down(request):
+    request.user.is_authenticated
+    raise OperationalError("server closed the connection unexpectedly")
+
+
 router = SimpleRouter()
 router.register("things", ThingViewSet, basename="thing")
-urlpatterns = [path("api/v1/", include(router.urls)), path("", include("omni.urls"))]
+urlpatterns = [
+    path("api/v1/", include(router.urls)),
+    path("test-pages/database-down/", page_with_database_down),
+    path("", include("omni.urls")),
+]
