@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from omni.gs1 import check_digit
+
 VALID_LENGTHS = (8, 12, 13, 14)
 
 
-def gs1_check_digit(body: str) -> int:
-    """The check digit for the digits before it (weights 3,1,3,... from the right)."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10
+gs1_check_digit = check_digit  # the GS1 mod-10 digit for the digits before it
 
 
 def is_valid_gtin(value: str) -> bool:

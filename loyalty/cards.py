@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 
 from loyalty import conf
+from omni import gs1
 
 CARD_LENGTH = 13
 
@@ -14,8 +15,7 @@ def check_digit(body: str) -> str:
     """The EAN-13 (GS1 mod-10) check digit of 12 digits: weights 1, 3, 1, 3... from the left."""
     if len(body) != CARD_LENGTH - 1 or not body.isdigit():
         raise ValueError("A card body is 12 digits.")
-    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
-    return str((10 - total % 10) % 10)
+    return str(gs1.check_digit(body))
 
 
 def is_valid_card_number(value: str) -> bool:

@@ -20,10 +20,10 @@ import segno
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from omni import outbox
+from omni.emails import render_email
 from orders.models import Order, OrderEmail, OrderEvent, Return, ShipmentStatus
 
 logger = logging.getLogger(__name__)
@@ -134,13 +134,9 @@ def render(order: Order, kind: str) -> tuple[str, str, str]:
     base = base_kind(kind)
     if base not in KINDS:
         raise ValueError(f"Unknown order email {kind!r}.")
-    context = _context(order, kind)
-    with translation.override(customer_language()), timezone.override(_zone(order)):
-        context["LANGUAGE_CODE"] = translation.get_language()
-        subject = render_to_string(f"orders/email/{base}_subject.txt", context)
-        text = render_to_string(f"orders/email/{base}.txt", context)
-        html = render_to_string(f"orders/email/{base}.html", context)
-    return " ".join(subject.split()), text, html
+    return render_email(
+        f"orders/email/{base}", _context(order, kind), language=customer_language(), zone=_zone(order)
+    )
 
 
 def build_message(order: Order, kind: str) -> EmailMultiAlternatives:

@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING
 from django.db.models import F, FloatField, QuerySet, Value
 from django.db.models.functions import ACos, Cos, Greatest, Least, Radians, Round, Sin
 
+from stores.geo import EARTH_RADIUS_KM
 from stores.models import Location
 
 if TYPE_CHECKING:
     from omni.models import User
-
-EARTH_RADIUS_KM = 6371.0088
 
 
 def locations_for_user(user: User) -> QuerySet[Location]:

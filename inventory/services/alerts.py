@@ -9,10 +9,10 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from inventory.models import LowStockAlert, StockCheckRun, StockLevel
+from omni.emails import render_email
 
 
 @transaction.atomic
@@ -69,11 +69,11 @@ def send_low_stock_digests() -> int:
             is_active=True, role=StaffRole.STORE_MANAGER, staff_memberships__location=location
         ).exclude(email="")
         for manager in managers:
-            with translation.override(manager.preferred_language or settings.LANGUAGE_CODE):
-                context = {"location": location, "alerts": alerts, "user": manager}
-                subject = render_to_string("inventory/email/low_stock_digest_subject.txt", context).strip()
-                body = render_to_string("inventory/email/low_stock_digest.txt", context)
-                html = render_to_string("inventory/email/low_stock_digest.html", context)
+            subject, body, html = render_email(
+                "inventory/email/low_stock_digest",
+                {"location": location, "alerts": alerts, "user": manager},
+                language=manager.preferred_language or settings.LANGUAGE_CODE,
+            )
             send_mail(subject, body, None, [manager.email], html_message=html)
             sent += 1
     return sent

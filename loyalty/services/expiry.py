@@ -13,13 +13,13 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from loyalty import conf
 from loyalty.models import ExpiryWarning, LedgerKind, MemberStatus, PointsLot
 from loyalty.services.ledger import EntrySpec, apply_draws, lock_member, write_entries
 from omni import outbox
+from omni.emails import render_email
 
 logger = logging.getLogger(__name__)
 
@@ -125,12 +125,7 @@ def render_expiry_warning(warning: ExpiryWarning, language: str) -> tuple[str, s
         "points_per_euro": conf.points_per_euro_redeemed(),
         "site_name": "Omni",
     }
-    with translation.override(language):
-        context["LANGUAGE_CODE"] = translation.get_language()
-        subject = render_to_string("loyalty/email/expiry_warning_subject.txt", context)
-        text = render_to_string("loyalty/email/expiry_warning.txt", context)
-        html = render_to_string("loyalty/email/expiry_warning.html", context)
-    return " ".join(subject.split()), text, html
+    return render_email("loyalty/email/expiry_warning", context, language=language)
 
 
 def deliver_expiry_warning(warning_id: int) -> bool:

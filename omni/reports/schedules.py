@@ -23,11 +23,11 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from omni.emails import render_email
 from omni.exceptions import Forbidden, InvalidInput, NotFound
 from omni.models import ReportFormat, ReportRun, ReportSchedule
 from omni.reports.jobs import (
@@ -288,9 +288,7 @@ def build_email(schedule: ReportSchedule, *, now: dt.datetime) -> EmailMultiAlte
                 context["link"] = base_url() + reverse("reports:run-download", args=[run.pk])
         context["filename"] = filename
         context["attached"] = attachment is not None
-        subject = " ".join(render_to_string("omni/reports/jobs/email/schedule_subject.txt", context).split())
-        text = render_to_string("omni/reports/jobs/email/schedule.txt", context)
-        html = render_to_string("omni/reports/jobs/email/schedule.html", context)
+        subject, text, html = render_email("omni/reports/jobs/email/schedule", context, language=language)
     message = EmailMultiAlternatives(subject, text, None, [user.email])
     message.attach_alternative(html, "text/html")
     if attachment is not None:

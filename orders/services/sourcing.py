@@ -8,7 +8,6 @@ round takes the location that covers the most of what is left, nearest or best s
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -18,6 +17,7 @@ from django.utils.module_loading import import_string
 
 from inventory.models import StockLevel
 from inventory.selectors.stock import AVAILABLE
+from stores.geo import distance_km
 
 
 @dataclass(frozen=True)
@@ -66,12 +66,6 @@ def candidates_for(variant_ids: set[int]) -> list[Candidate]:
             by_location[loc] = Candidate(loc, code, float(lat), float(lng), {})
         by_location[loc].available[variant_id] = available
     return sorted(by_location.values(), key=lambda c: c.code)
-
-
-def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lng1, lat2, lng2 = map(math.radians, (*a, *b))
-    cosine = math.sin(lat1) * math.sin(lat2) + math.cos(lat1) * math.cos(lat2) * math.cos(lng2 - lng1)
-    return 6371.0088 * math.acos(max(-1.0, min(1.0, cosine)))
 
 
 def default_strategy(

@@ -152,7 +152,7 @@ def test_the_email_task_is_idempotent(net):
 
 def test_italian_is_the_default_language(net):
     order = deliver()
-    with mock.patch("orders.notifications.translation.override") as override:
+    with mock.patch("omni.emails.translation.override") as override:
         override.return_value.__enter__ = mock.Mock(return_value=None)
         override.return_value.__exit__ = mock.Mock(return_value=False)
         send_order_email(order_id=order.pk, kind="confirmation")
