@@ -12,13 +12,14 @@ PORT ?= 8000
 # The lock files: every package and its hash, as the last `make lock` resolved them within pyproject's bounds.
 LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
 
-.PHONY: run test lint format worker bench messages migrations clean-db help venv lock lock-upgrade
+.PHONY: run test test-fast lint format worker bench messages migrations clean-db help venv lock lock-upgrade
 
 help:
 	@echo "make run          serve the back-office on http://$(HOST):$(PORT)/ (make run PORT=8123 for another port;"
 	@echo "                  embedded PostgreSQL unless DATABASE_URL)"
 	@echo "make test         lint, migration and schema checks, then the whole test suite"
-	@echo "make lint         ruff and mypy"
+	@echo "make test-fast    the tests without browser, real servers or slow ones (the inner loop)"
+	@echo "make lint         ruff, mypy and the import contracts (lint-imports)"
 	@echo "make worker       a Celery worker with beat (needs CELERY_BROKER_URL)"
 	@echo "make bench        benchmarks at retail scale, written to docs/PERFORMANCE.md"
 	@echo "make lock         re-resolve requirements/*.txt after editing pyproject.toml (keeps current pins)"
@@ -52,11 +53,18 @@ test: $(STAMP)
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The inner loop: no browser, no real server, nothing marked slow (the whole suite is `make test`).
+test-fast: export OMNI_TESTING := 1
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not browser and not server and not slow" $(PYTEST_ARGS)
+
 lint: export OMNI_TESTING := 1
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy omni stores inventory orders loyalty
+	$(PY) -m mypy omni stores inventory orders loyalty demo
+	$(PY) -m mypy -p tools.bench
+	$(VENV)/bin/lint-imports
 
 format: $(STAMP)
 	$(PY) -m ruff format .
@@ -64,15 +72,18 @@ format: $(STAMP)
 
 worker: $(STAMP)
 	@test -n "$$CELERY_BROKER_URL" || { echo "Set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0): without a broker tasks run eagerly in process."; exit 2; }
-	$(PY) -m celery -A omni worker --beat --loglevel=INFO --concurrency=2
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) -m celery -A omni worker --beat --loglevel=INFO --concurrency=2
 
+# tools/bench (not packaged); `make bench BENCH_ARGS="--only reports"` for the reports alone.
 bench: $(STAMP)
-	DJANGO_DEBUG=1 $(PY) manage.py omni_bench
+	DJANGO_DEBUG=1 $(PY) -m tools.bench $(BENCH_ARGS)
 
+messages: export DJANGO_DEBUG := 1
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l it --ignore=.venv --ignore=.omni
 	$(PY) manage.py compilemessages --ignore=.venv
 
+migrations: export DJANGO_DEBUG := 1
 migrations: $(STAMP)
 	$(PY) manage.py makemigrations
 

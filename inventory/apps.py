@@ -8,8 +8,7 @@ class InventoryConfig(AppConfig):
 
     def ready(self) -> None:
         from inventory import reports
-        from inventory.panels import stock_panel
-        from inventory.views import catalog_panel
+        from inventory.panels import catalog_panel, stock_panel
         from omni.dashboard import register_panel
 
         register_panel(stock_panel)

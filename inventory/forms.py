@@ -116,12 +116,10 @@ class ScannedSkuField(forms.CharField):
         super().__init__(**kwargs)
 
     def clean(self, value: Any) -> Variant | None:  # type: ignore[override]
-        from inventory.selectors.pages import variant_by_code
-
         code = super().clean(value)
         if not code:
             return None
-        variant = variant_by_code(code)
+        variant = selectors.variant_by_code(code)
         if variant is None:
             raise forms.ValidationError(
                 _("No SKU or barcode %(code)s in the catalog."), params={"code": code}

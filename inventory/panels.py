@@ -1,4 +1,5 @@
-"""The dashboard's stock panel: real figures for the current location (or the network for HQ)."""
+"""The dashboard's panels of inventory: stock figures for the current location (or the network for HQ), and
+the catalog's figures."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from inventory import selectors
 from inventory.selectors.figures import stock_figures
 from omni.dashboard import Figure, Panel
 
@@ -52,4 +54,24 @@ def stock_panel(request: HttpRequest, location: Any) -> Panel | None:
             (_("Counts"), reverse("inventory:count-list")),
             (_("Transfers"), transfers),
         ],
+    )
+
+
+def catalog_panel(request: HttpRequest, location: Any) -> Panel | None:
+    """The dashboard's catalog figures (the catalog is the same at every location)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    figures = selectors.catalog_figures()
+    url = reverse("inventory:catalog")
+    return Panel(
+        title=_("Catalog"),
+        order=20,
+        figures=[
+            Figure(_("Products on sale"), figures.active_products, url),
+            Figure(_("SKUs on sale"), figures.active_skus, url),
+            Figure(_("Categories"), figures.categories),
+            Figure(_("Brands"), figures.brands),
+        ],
+        links=[(_("Search the catalog"), url)],
     )

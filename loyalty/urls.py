@@ -1,14 +1,14 @@
 from django.urls import path
 
-from loyalty import views
+from loyalty.views import customers, merges, privacy
 
 app_name = "loyalty"
 urlpatterns = [
-    path("", views.lookup, name="lookup"),
-    path("customers/<int:customer_id>/", views.customer_detail, name="customer"),
-    path("customers/<int:customer_id>/adjust/", views.customer_adjust, name="adjust"),
-    path("customers/<int:customer_id>/merge/", views.customer_merge, name="merge"),
-    path("customers/<int:customer_id>/card/", views.member_card, name="card"),
-    path("customers/<int:customer_id>/export/", views.customer_export, name="export"),
-    path("customers/<int:customer_id>/erase/", views.customer_erase, name="erase"),
+    path("", customers.lookup, name="lookup"),
+    path("customers/<int:customer_id>/", customers.customer_detail, name="customer"),
+    path("customers/<int:customer_id>/adjust/", customers.customer_adjust, name="adjust"),
+    path("customers/<int:customer_id>/merge/", merges.customer_merge, name="merge"),
+    path("customers/<int:customer_id>/card/", customers.member_card, name="card"),
+    path("customers/<int:customer_id>/export/", privacy.customer_export, name="export"),
+    path("customers/<int:customer_id>/erase/", privacy.customer_erase, name="erase"),
 ]

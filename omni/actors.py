@@ -7,6 +7,7 @@ like `integration` everywhere; store managers and associates act like `store` at
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,23 @@ from omni.models import ApiRole, StaffRole
 
 if TYPE_CHECKING:
     from omni.models import ApiClient, User
+
+
+# Where a staff member works is the stores app's knowledge (its memberships); it registers the answer here
+# when it starts (stores/apps.py), so the platform names no domain app.
+_user_locations_resolver: Callable[[User], frozenset[int]] | None = None
+
+
+def register_user_locations(resolver: Callable[[User], frozenset[int]]) -> None:
+    """Called once by the app that owns staff memberships: the ids of the locations a user works at."""
+    global _user_locations_resolver
+    _user_locations_resolver = resolver
+
+
+def _user_locations(user: User) -> frozenset[int]:
+    if _user_locations_resolver is None:
+        raise RuntimeError("No app registered where staff work (omni.actors.register_user_locations).")
+    return _user_locations_resolver(user)
 
 
 @dataclass(frozen=True)
@@ -35,8 +53,7 @@ class Actor:
     def for_user(cls, user: User) -> Actor:
         if user.sees_all_locations:
             return cls(role=ApiRole.INTEGRATION, location_ids=None, user=user, staff_role=user.role)
-        ids = frozenset(user.staff_memberships.values_list("location_id", flat=True))  # type: ignore[attr-defined]
-        return cls(role=ApiRole.STORE, location_ids=ids, user=user, staff_role=user.role)
+        return cls(role=ApiRole.STORE, location_ids=_user_locations(user), user=user, staff_role=user.role)
 
     @classmethod
     def system(cls) -> Actor:

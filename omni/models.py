@@ -65,7 +65,7 @@ class ApiClient(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     role = models.CharField(_("role"), max_length=20, choices=ApiRole.choices)
     location = models.ForeignKey(
-        "stores.Location",
+        settings.OMNI_LOCATION_MODEL,  # the composition root names the app that owns locations
         verbose_name=_("location"),
         null=True,
         blank=True,

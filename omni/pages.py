@@ -32,10 +32,12 @@ def raise_for_access(exc: DomainError) -> None:
         raise Http404(exc.detail) from exc
 
 
-def show_on_form(form: Any, exc: DomainError) -> None:
+def show_on_form(form: Any, exc: DomainError, *, access_errors_raise: bool = True) -> None:
     """On the field the error names (its last path segment: "lines.0.quantity" -> "quantity") when the
-    form has it, else on the whole form. Access errors are raised (raise_for_access)."""
-    raise_for_access(exc)
+    form has it, else on the whole form. Access errors are raised (raise_for_access) unless the page shows
+    them on its form too (access_errors_raise=False: a report or object that is not there to choose)."""
+    if access_errors_raise:
+        raise_for_access(exc)
     for key in exc.errors or {}:
         field = str(key).split(".")[-1]
         if field in form.fields:

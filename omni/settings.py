@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "inventory",
     "orders",
     "loyalty",
+    "demo",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -99,6 +100,11 @@ TEMPLATES = [
 # --- Database: PostgreSQL only. No DATABASE_URL: the embedded server under .omni/pgdata. ---
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if not DATABASE_URL:
+    if not (DEBUG or TESTING):
+        raise ImproperlyConfigured(
+            "Set DATABASE_URL (postgres://...). The embedded PostgreSQL is for development and tests only: "
+            "DJANGO_DEBUG=1 (make run) or OMNI_TESTING=1 (make test)."
+        )
     from omni.embedded_db import database_url
 
     # `manage.py embedded_db status|stop` must not start the server it asks about.
@@ -125,6 +131,9 @@ if os.environ.get("OMNI_TEST_DATABASE_NAME"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "omni.User"
+# The model of a store or warehouse, for the platform's references to one (an API client bound to a location):
+# named here, in the composition root, so that omni names no domain app (as AUTH_USER_MODEL does for users).
+OMNI_LOCATION_MODEL = "stores.Location"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -276,7 +285,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LocationKindEnum": "stores.models.LocationKind",
         "MovementKindEnum": "inventory.models.MovementKind",
-        "ManualMovementKindEnum": "inventory.api.stock_serializers.WRITABLE_KINDS",
+        "ManualMovementKindEnum": "inventory.api.serializers.stock.WRITABLE_KINDS",
         "TransferStatusEnum": "inventory.models.TransferStatus",
         "CountStatusEnum": "inventory.models.CountStatus",
         "OrderStatusEnum": "orders.models.OrderStatus",

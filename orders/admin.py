@@ -12,7 +12,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from orders import webhooks
 from orders.models import (
     DeliveryStatus,
     Order,
@@ -23,6 +22,7 @@ from orders.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from orders.services import webhooks
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -38,6 +38,10 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# An order that reached its customer: collected, shipped, or sold at the till (what returns and points need).
+COMPLETED_STATUSES = frozenset({OrderStatus.COLLECTED, OrderStatus.SHIPPED, OrderStatus.COMPLETED})
+
+
 class FulfilmentType(models.TextChoices):
     PICKUP = "pickup", _("Click and collect")
     DELIVERY = "delivery", _("Delivery")

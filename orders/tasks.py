@@ -12,7 +12,7 @@ from django.db import OperationalError
 def deliver_webhook_task(delivery_id: int) -> str:
     """After the order change commits: try this delivery once. Failures are rescheduled on the row itself
     (exponential backoff) and picked up by retry_webhooks_task, so the task never retries on its own."""
-    from orders.webhooks import deliver
+    from orders.services.webhooks import deliver
 
     return deliver(delivery_id)
 
@@ -20,7 +20,7 @@ def deliver_webhook_task(delivery_id: int) -> str:
 @shared_task(name="orders.tasks.retry_webhooks_task", max_retries=0)
 def retry_webhooks_task() -> dict[str, int]:
     """Every minute (beat): send every pending delivery whose next attempt is due."""
-    from orders.webhooks import deliver_due
+    from orders.services.webhooks import deliver_due
 
     return deliver_due()
 
@@ -33,7 +33,7 @@ def retry_webhooks_task() -> dict[str, int]:
 )
 def send_order_email_task(order_id: int, kind: str) -> bool:
     """After the order change commits: send the customer this email once (a second run sends nothing)."""
-    from orders.notifications import send_order_email
+    from orders.services.notifications import send_order_email
 
     return send_order_email(order_id=order_id, kind=kind)
 

@@ -7,7 +7,10 @@ class StoresConfig(AppConfig):
     verbose_name = _("Locations")
 
     def ready(self) -> None:
+        from omni.actors import register_user_locations
         from omni.reports.base import register_filter
         from stores.reports import location_filter
+        from stores.selectors import location_ids_of_user
 
         register_filter(location_filter)
+        register_user_locations(location_ids_of_user)

@@ -1,5 +1,5 @@
 """Great-circle distance between locations (stores own locations and their coordinates). The same formula
-runs in SQL in stores.selectors.distance_km_expression."""
+runs in SQL in stores.selectors.locations.distance_km_expression."""
 
 from __future__ import annotations
 

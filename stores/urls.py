@@ -1,10 +1,10 @@
 from django.urls import path
 
-from stores import views
+from stores.views import locations
 
 app_name = "stores"
 urlpatterns = [
-    path("", views.location_list, name="list"),
-    path("switch/", views.switch_location, name="switch-location"),
-    path("<str:code>/", views.location_detail, name="detail"),
+    path("", locations.location_list, name="list"),
+    path("switch/", locations.switch_location, name="switch-location"),
+    path("<str:code>/", locations.location_detail, name="detail"),
 ]

@@ -24,7 +24,7 @@ from omni.actors import Actor
 from omni.models import OutboxMessage
 from omni.services import create_api_client
 from orders.models import Order, OrderEmail, WebhookDelivery, WebhookSubscription
-from orders.webhooks import deliver_due
+from orders.services.webhooks import deliver_due
 from tests.conftest import ROOT, server_env, start_gunicorn
 from tests.inventory.factories import VariantFactory
 from tests.processes import Child, ThrowawayRedis

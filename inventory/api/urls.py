@@ -1,13 +1,13 @@
 from rest_framework.routers import SimpleRouter
 
-from inventory.api.stock_views import (
+from inventory.api.catalog import ProductViewSet, SkuViewSet
+from inventory.api.stock import (
     StockAlertViewSet,
     StockCountViewSet,
     StockLevelViewSet,
     StockMovementViewSet,
     TransferViewSet,
 )
-from inventory.api.views import ProductViewSet, SkuViewSet
 
 
 class Router(SimpleRouter):

@@ -3,6 +3,7 @@ brand name, the start of a SKU, or a GTIN in any of its 8, 12, 13 or 14-digit fo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.db.models.functions import Upper
 from inventory.gtin import is_valid_gtin, to_gtin14
 from inventory.models import Brand, Category, Product, Variant
 from omni.actors import Actor
+from omni.exceptions import InvalidInput
 from omni.models import ApiRole
 
 MAX_QUERY_LENGTH = 100
@@ -180,6 +182,37 @@ def variant_by_gtin(gtin: str) -> Variant | None:
     return variant_list().filter(gtin14=gtin14).first()
 
 
+def variant_by_code(code: str | None) -> Variant | None:
+    """The SKU a person typed or scanned: a valid GTIN by its barcode, else the SKU exactly (any case)."""
+    code = normalise_query(code)
+    if not code:
+        return None
+    if scanned_gtin14(code):
+        found = variant_by_gtin(code)
+        if found is not None:
+            return found
+    return variant_list().filter(Q(sku=code) | Q(sku=code.upper())).order_by("sku").first()
+
+
+def known_variant(sku: str, *, field: str = "sku") -> Variant:
+    """The SKU a client sent, or a 400 naming `field`."""
+    variant = Variant.objects.filter(sku=sku).first()
+    if variant is None:
+        raise InvalidInput(f"No SKU {sku} in the catalog.", errors={field: [f"Unknown SKU {sku}."]})
+    return variant
+
+
+def known_variants(skus: Sequence[str], *, prefix: str = "lines") -> list[Variant]:
+    """The variants of these SKUs, in order, in one query; a 400 naming every unknown one
+    (`lines.2.sku`)."""
+    found = {v.sku: v for v in Variant.objects.filter(sku__in=set(skus))}
+    unknown = {f"{prefix}.{i}.sku": [f"Unknown SKU {sku}."] for i, sku in enumerate(skus) if sku not in found}
+    if unknown:
+        missing = sorted({sku for sku in skus if sku not in found})
+        raise InvalidInput(f"Not in the catalog: {', '.join(missing)}.", errors=unknown)
+    return [found[sku] for sku in skus]
+
+
 def sibling_variants(variant: Variant) -> QuerySet[Variant]:
     """Every SKU of the variant's product (itself included), by SKU."""
     return Variant.objects.filter(product_id=variant.product_id).order_by("sku")
@@ -194,6 +227,14 @@ def categories() -> QuerySet[Category]:
 
 def brands() -> QuerySet[Brand]:
     return Brand.objects.order_by("name")
+
+
+def category_by_slug_or_name(value: str, *, field: str = "category") -> Category:
+    """The category a client named, or a 400 naming `field`."""
+    category = Category.objects.filter(Q(slug=value) | Q(name__iexact=value)).first()
+    if category is None:
+        raise InvalidInput(f"No category {value}.", errors={field: [f"Unknown category {value}."]})
+    return category
 
 
 def category_and_descendants(category_id: int) -> tuple[int, ...]:

@@ -1,4 +1,5 @@
-"""Stock reads: availability across the network, levels, the ledger, transfers in transit, reconciliation."""
+"""Stock reads: availability across the network, levels, the ledger, low-stock alerts, reconciliation.
+The `*_list` reads take the Actor and keep to its locations (inventory.selectors.locations)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from django.db import connection
 from django.db.models import F, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Greatest
 
-from inventory.models import StockLevel, StockMovement, Transfer, TransferStatus, Variant
+from inventory.models import LowStockAlert, StockLevel, StockMovement, Variant
+from inventory.selectors.locations import filter_by_location, scoped_to_actor
 from omni.actors import Actor
 
 AVAILABLE = Greatest(F("on_hand") - F("reserved") - F("safety_stock"), Value(0), output_field=IntegerField())
@@ -124,10 +126,6 @@ def movements(
     return qs.order_by("-created_at", "-id")
 
 
-def incoming_transfers(location_id: int) -> QuerySet[Transfer]:
-    return Transfer.objects.filter(to_location_id=location_id, status=TransferStatus.SHIPPED)
-
-
 def stock_drift(limit: int = 1000) -> list[dict[str, Any]]:
     """Every (location, SKU) whose cached on_hand differs from the sum of its ledger, or whose reserved
     differs from the sum of its active reservations; also ledger entries with no level row. One query."""
@@ -165,3 +163,72 @@ def stock_drift(limit: int = 1000) -> list[dict[str, Any]]:
         }
         for loc, var, on_hand, ledger, reserved, res in rows
     ]
+
+
+# --- The API's lists, limited to the actor's locations ----------------------------------------------------
+
+
+def movement_list(
+    *, actor: Actor, location: str | None = None, sku: str | None = None, kind: str | None = None
+) -> QuerySet[StockMovement]:
+    """The ledger, newest first, limited to the actor's locations."""
+    qs = scoped_to_actor(StockMovement.objects.select_related("location", "variant"), actor, "location_id")
+    qs = filter_by_location(qs, actor, location)
+    if sku:
+        qs = qs.filter(variant__sku=sku)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-created_at", "-id")
+
+
+def movement_by_id(movement_id: int) -> StockMovement:
+    return StockMovement.objects.select_related("location", "variant").get(pk=movement_id)
+
+
+def _below_safety() -> Q:
+    return Q(on_hand__lt=F("reserved") + F("safety_stock") + F("reorder_point")) & (
+        Q(safety_stock__gt=0) | Q(reorder_point__gt=0)
+    )
+
+
+def level_list(
+    *,
+    actor: Actor,
+    location: str | None = None,
+    sku: str | None = None,
+    below_safety: bool | None = None,
+    out_of_stock: bool | None = None,
+) -> QuerySet[StockLevel]:
+    """Stock levels with `available_qty`, by location code then SKU, limited to the actor's locations.
+    below_safety: on hand under reserved + safety stock + reorder point (where either is set);
+    out_of_stock: nothing available."""
+    qs = scoped_to_actor(
+        levels_with_available(StockLevel.objects.select_related("location", "variant")),
+        actor,
+        "location_id",
+    )
+    qs = filter_by_location(qs, actor, location)
+    if sku:
+        qs = qs.filter(variant__sku=sku)
+    if below_safety is not None:
+        qs = qs.filter(_below_safety()) if below_safety else qs.exclude(_below_safety())
+    if out_of_stock is not None:
+        qs = qs.filter(available_qty=0) if out_of_stock else qs.filter(available_qty__gt=0)
+    return qs.order_by("location__code", "variant__sku")
+
+
+def level_for(location_id: int, variant_id: int) -> StockLevel:
+    return levels_with_available(
+        StockLevel.objects.filter(location_id=location_id, variant_id=variant_id)
+    ).get()
+
+
+def open_alert_list(*, actor: Actor, location: str | None = None) -> QuerySet[LowStockAlert]:
+    """Open low-stock alerts of the actor's locations, by location code then SKU."""
+    qs = scoped_to_actor(
+        LowStockAlert.objects.filter(cleared_at__isnull=True).select_related("location", "variant"),
+        actor,
+        "location_id",
+    )
+    qs = filter_by_location(qs, actor, location)
+    return qs.order_by("location__code", "variant__sku")

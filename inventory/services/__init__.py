@@ -1,23 +1,25 @@
 """Every write of the inventory app. One module per workflow; import from here."""
 
 from inventory.services.catalog import (
-    VariantSpec,
     add_variant,
     create_product,
     update_product,
     update_variant,
 )
+from inventory.services.catalog_checks import VariantSpec
 from inventory.services.counts import cancel_count, post_count, record_count_entry, start_count
+from inventory.services.reservations import (
+    consume_reservations,
+    release_reservations,
+    release_reserved_units,
+    reserve_stock,
+)
 from inventory.services.stock import (
     StockLine,
-    consume_reservations,
     ensure_levels,
     lock_levels,
     receive_into_stock,
     record_movement,
-    release_reservations,
-    release_reserved_units,
-    reserve_stock,
     set_stock_parameters,
 )
 from inventory.services.transfers import (

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from inventory import locks
 from inventory.models import CountStatus, MovementKind, StockCount, StockCountLine, StockLevel, StockMovement
 from inventory.services.numbers import next_number
 from inventory.services.stock import (
@@ -21,7 +22,7 @@ from omni.exceptions import Forbidden, InvalidInput, InvalidTransition
 
 
 def _lock(count_id: int) -> StockCount:
-    return StockCount.objects.select_for_update().get(pk=count_id)
+    return locks.stock_count(count_id)
 
 
 @transaction.atomic
@@ -73,7 +74,7 @@ def record_count_entry(
             )
     ensure_levels([(count.location_id, variant_id)])
     level = lock_levels([(count.location_id, variant_id)])[(count.location_id, variant_id)]
-    line, _ = StockCountLine.objects.select_for_update().get_or_create(count=count, variant_id=variant_id)
+    line, _ = locks.stock_count_line_rows().get_or_create(count=count, variant_id=variant_id)
     line.counted = (line.counted or 0) + counted if add else counted
     line.on_hand_at_count = level.on_hand
     line.counted_at = timezone.now()
@@ -91,7 +92,7 @@ def post_count(*, actor: Actor, count_id: int, uncounted_as_zero: bool = False) 
         raise Forbidden("You may only post counts of your own location.")
     if count.status != CountStatus.OPEN:
         raise InvalidTransition(f"Count {count.number} is {count.status}: only an open count is posted.")
-    lines = list(count.lines.select_for_update().order_by("pk"))
+    lines = locks.stock_count_lines(count)
     levels = lock_levels((count.location_id, line.variant_id) for line in lines)
     now = timezone.now()
     changes: dict[int, tuple[int, int]] = {}

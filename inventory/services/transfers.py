@@ -9,15 +9,11 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from inventory import locks
 from inventory.models import MovementKind, Transfer, TransferLine, TransferStatus
 from inventory.services.numbers import next_number
-from inventory.services.stock import (
-    StockLine,
-    consume_reservations,
-    receive_into_stock,
-    release_reservations,
-    reserve_stock,
-)
+from inventory.services.reservations import consume_reservations, release_reservations, reserve_stock
+from inventory.services.stock import StockLine, receive_into_stock
 from inventory.signals import transfer_received, transfer_shipped
 from omni.actors import Actor
 from omni.exceptions import Forbidden, InvalidInput, InvalidTransition
@@ -37,13 +33,7 @@ class ReceivedLineInput:
 
 
 def _lock(transfer_id: int) -> Transfer:
-    # Lock the transfer row only: locking its locations too (select_related) would deadlock against a
-    # sale that holds a stock level and checks the location's foreign key.
-    return (
-        Transfer.objects.select_for_update(of=("self",))
-        .select_related("from_location", "to_location")
-        .get(pk=transfer_id)
-    )
+    return locks.transfer(transfer_id)
 
 
 @transaction.atomic
@@ -120,7 +110,7 @@ def receive_transfer(*, actor: Actor, transfer_id: int, lines: Sequence[Received
         raise InvalidTransition(
             f"Transfer {transfer.number} is {transfer.status}: only a shipped transfer is received."
         )
-    transfer_lines = {line.variant_id: line for line in transfer.lines.select_for_update()}
+    transfer_lines = {line.variant_id: line for line in locks.transfer_lines(transfer)}
     received: dict[int, ReceivedLineInput] = {}
     for index, line in enumerate(lines):
         if line.variant_id not in transfer_lines:

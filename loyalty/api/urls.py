@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from loyalty.api.views import MemberViewSet
+from loyalty.api.members import MemberViewSet
 
 router = SimpleRouter(trailing_slash=True)
 router.register("loyalty/members", MemberViewSet, basename="loyalty-member")

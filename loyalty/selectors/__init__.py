@@ -1,6 +1,23 @@
-"""Every read of the loyalty app that matters: who may see which member, lookups, the ledger, the
-customer's 360-degree view, the GDPR export and the reconciliation."""
+"""Every read of the loyalty app that matters, one module per domain: members (who may see which, the
+ledger), customers (the lookup box, a person's view), the profile (the 360-degree view and the GDPR export),
+merges, who may do what on the pages, and the reconciliation. Import from here."""
 
+from loyalty.selectors.customers import (
+    MAX_RESULTS,
+    RECENT_ORDERS,
+    Lookup,
+    TierProgress,
+    customer_for_card,
+    customer_for_page,
+    ledger_of,
+    lookup_customers,
+    member_of,
+    merged_cards_of,
+    open_lots_of,
+    recent_returns_of,
+    root_of,
+    tier_progress,
+)
 from loyalty.selectors.members import (
     LOOKUP_FIELDS,
     ledger_for,
@@ -11,21 +28,51 @@ from loyalty.selectors.members import (
     members_for,
     with_points,
 )
-from loyalty.selectors.profile import customer_360, customer_export_data, customer_orders
+from loyalty.selectors.merges import MergePreview, find_duplicate, merge_preview
+from loyalty.selectors.permissions import can_adjust, can_manage_personal_data, can_merge
+from loyalty.selectors.profile import (
+    customer_360,
+    customer_export_data,
+    customer_orders,
+    person_emails,
+    returns_of,
+)
 from loyalty.selectors.reconciliation import LoyaltyCheck, check_loyalty
 
 __all__ = [
     "LOOKUP_FIELDS",
+    "MAX_RESULTS",
+    "RECENT_ORDERS",
+    "Lookup",
     "LoyaltyCheck",
+    "MergePreview",
+    "TierProgress",
+    "can_adjust",
+    "can_manage_personal_data",
+    "can_merge",
     "check_loyalty",
     "customer_360",
     "customer_export_data",
+    "customer_for_card",
+    "customer_for_page",
     "customer_orders",
+    "find_duplicate",
     "ledger_for",
+    "ledger_of",
+    "lookup_customers",
     "lots_for",
     "matching_members",
     "member_for",
     "member_for_email",
+    "member_of",
     "members_for",
+    "merge_preview",
+    "merged_cards_of",
+    "open_lots_of",
+    "person_emails",
+    "recent_returns_of",
+    "returns_of",
+    "root_of",
+    "tier_progress",
     "with_points",
 ]

@@ -1,8 +1,8 @@
 """The customer's 360-degree view for staff and the GDPR export.
 
-Orders and returns come from the orders app, read by model name at run time (`apps.get_model`): loyalty
-imports nothing of orders (orders imports loyalty), and an order belongs to the person whose email it
-carries, whichever channel took it."""
+Orders and returns are the facts the orders app registers (loyalty.order_facts): loyalty imports nothing
+of orders (orders imports loyalty), and an order belongs to the person whose email it carries, whichever
+channel took it."""
 
 from __future__ import annotations
 
@@ -10,15 +10,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
-from django.core.exceptions import FieldError
-from django.db.models import Model, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from loyalty.models import Customer, LedgerEntry, Member, PointsLot, Tier, TierChange
+from loyalty.order_facts import order_facts
 from loyalty.selectors.members import member_ids_for, qualifying_points, with_points
-
-RETURN_MODEL: str = "orders.Return"  # read if the orders app has it (returns are being built there)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -41,25 +38,14 @@ def _member_of(customer: Customer) -> Member | None:
     return with_points(Member.objects.select_related("tier").filter(customer=customer)).first()
 
 
-def customer_orders(customer: Customer) -> QuerySet[Model] | None:
-    """Every order, from every channel, carrying one of the person's emails (None without the orders app)."""
-    try:
-        order_model = apps.get_model("orders", "Order")
-    except LookupError:
-        return None
-    emails = person_emails(customer)
-    return order_model._default_manager.filter(customer_email__in=emails).order_by("-created_at", "-id")
+def customer_orders(customer: Customer) -> QuerySet[Any]:
+    """Every order, from every channel, carrying one of the person's emails, newest first."""
+    return order_facts().orders_of(person_emails(customer))
 
 
-def _returns_for(order_ids: list[int]) -> list[Model]:
-    try:
-        return_model = apps.get_model(RETURN_MODEL)
-    except LookupError:
-        return []
-    try:
-        return list(return_model._default_manager.filter(order_id__in=order_ids).order_by("-pk"))
-    except FieldError:
-        return []
+def returns_of(order_ids: list[int]) -> QuerySet[Any]:
+    """The returns of these orders, newest first."""
+    return order_facts().returns_of(order_ids)
 
 
 def _order_row(order: Any, points: dict[str, int]) -> dict[str, Any]:
@@ -76,14 +62,13 @@ def _order_row(order: Any, points: dict[str, int]) -> dict[str, Any]:
 
 
 def _return_row(ret: Any) -> dict[str, Any]:
-    order = getattr(ret, "order", None)
     return {
-        "number": str(getattr(ret, "number", ret.pk)),
-        "order": getattr(order, "number", None),
-        "status": str(getattr(ret, "status", "")),
-        "refund_amount": _money(getattr(ret, "refund_amount", None)),
-        "points_reversed": getattr(ret, "points_reversed", None),
-        "created_at": _iso(getattr(ret, "created_at", None)),
+        "number": str(ret.number),
+        "order": ret.order.number,
+        "status": str(ret.status),
+        "refund_amount": _money(ret.refund_amount),
+        "points_reversed": ret.points_reversed,
+        "created_at": _iso(ret.created_at),
     }
 
 
@@ -166,15 +151,15 @@ def customer_360(customer: Customer, *, recent: int = 20) -> dict[str, Any]:
     member = _member_of(customer)
     member_ids = [member.pk, *member.merged_members.values_list("pk", flat=True)] if member else []
     orders_qs = customer_orders(customer)
-    orders = list(orders_qs[:recent]) if orders_qs is not None else []
+    orders = list(orders_qs[:recent])
     earned = _earned_by_order(member_ids) if member_ids else {}
     view: dict[str, Any] = {
         "customer": _profile_row(customer),
         "emails": person_emails(customer),
         "member": _member_row(member) if member else None,
         "orders": [_order_row(o, earned) for o in orders],
-        "orders_count": orders_qs.count() if orders_qs is not None else 0,
-        "returns": [_return_row(r) for r in _returns_for([o.pk for o in orders])],
+        "orders_count": orders_qs.count(),
+        "returns": [_return_row(r) for r in returns_of([o.pk for o in orders])],
         "ledger": [],
         "tier_changes": [],
         "next_expiry": None,
@@ -215,8 +200,7 @@ def customer_export_data(customer: Customer) -> dict[str, Any]:
         )
     )
     member_ids = [m.pk for m in members]
-    orders_qs = customer_orders(customer)
-    orders: list[Any] = list(orders_qs.prefetch_related("lines")) if orders_qs is not None else []
+    orders: list[Any] = list(customer_orders(customer).prefetch_related("lines"))
     earned = _earned_by_order(member_ids)
     order_rows = []
     for order in orders:
@@ -262,5 +246,5 @@ def customer_export_data(customer: Customer) -> dict[str, Any]:
             .order_by("created_at", "id")
         ],
         "orders": order_rows,
-        "returns": [_return_row(r) for r in _returns_for([o.pk for o in orders])],
+        "returns": [_return_row(r) for r in returns_of([o.pk for o in orders])],
     }

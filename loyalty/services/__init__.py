@@ -3,6 +3,7 @@
 The orders app calls: member_for_email, redeem_for_order, restore_redeemed_for_order, earn_for_order,
 reverse_for_return (with the order model instance and its lines; loyalty imports nothing of orders)."""
 
+from loyalty.contacts import normalize_email, normalize_phone
 from loyalty.selectors import member_for_email
 from loyalty.services.access import lookup_members
 from loyalty.services.adjustments import adjust
@@ -12,8 +13,6 @@ from loyalty.services.customers import (
     export_customer,
     get_or_create_customer,
     merge_customers,
-    normalize_email,
-    normalize_phone,
 )
 from loyalty.services.expiry import deliver_expiry_warning, expire_points, send_expiry_warnings
 from loyalty.services.orders import (

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from loyalty.cards import is_valid_card_number
+from loyalty.contacts import normalize_email, normalize_phone
 from loyalty.exceptions import LoyaltyInvalid
 from loyalty.models import Member, MemberAccess
 from loyalty.selectors.members import (
@@ -17,7 +18,7 @@ from loyalty.selectors.members import (
     sees_every_member,
     with_points,
 )
-from loyalty.services.customers import grant_access, normalize_email, normalize_phone
+from loyalty.services.customers import grant_access
 from omni.actors import Actor
 from omni.exceptions import Forbidden
 

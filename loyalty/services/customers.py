@@ -7,7 +7,6 @@ since a household may share a phone and an email is the stronger identity."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -15,8 +14,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from loyalty import conf
+from loyalty import locks
 from loyalty.cards import new_card_number
+from loyalty.contacts import normalize_email, normalize_phone
 from loyalty.exceptions import LoyaltyInvalid, MemberExists
 from loyalty.models import (
     Customer,
@@ -28,6 +28,7 @@ from loyalty.models import (
     PointsLot,
     TierChange,
 )
+from loyalty.selectors.customers import root_of
 from loyalty.services.ledger import (
     apply_draws,
     lock_members,
@@ -40,33 +41,6 @@ from omni.actors import Actor
 from omni.services import record_audit
 
 CARD_ATTEMPTS = 8
-_PHONE_JUNK = re.compile(r"[\s().\-/]")
-
-
-def normalize_email(email: str | None) -> str:
-    return (email or "").strip().lower()
-
-
-def normalize_phone(phone: str | None) -> str:
-    """ "+39 02 1234-5678" and "0039 02 12345678" -> "+390212345678"; no prefix -> the default one."""
-    raw = _PHONE_JUNK.sub("", (phone or "").strip())
-    if not raw:
-        return ""
-    if raw.startswith("00"):
-        raw = "+" + raw[2:]
-    if not raw.startswith("+"):
-        raw = conf.default_phone_prefix() + raw
-    if not re.fullmatch(r"\+[0-9]{6,17}", raw):
-        raise LoyaltyInvalid.on("phone", "A phone number is digits, optionally with a + prefix.")
-    return raw
-
-
-def _root(customer: Customer) -> Customer:
-    for _ in range(5):
-        if customer.merged_into_id is None:
-            return customer
-        customer = Customer.objects.get(pk=customer.merged_into_id)
-    return customer
 
 
 def _set_consent(customer: Customer, consent: bool | None, now: datetime, changed: list[str]) -> None:
@@ -91,7 +65,7 @@ def find_customer(email: str = "", phone: str = "") -> Customer | None:
     if email:
         found = Customer.objects.filter(email=email).first()
         if found is not None:
-            return _root(found)
+            return root_of(found)
     if phone:
         candidates = Customer.objects.filter(phone=phone, merged_into__isnull=True, erased_at__isnull=True)
         if email:
@@ -166,7 +140,7 @@ def enroll_member(
     customer, _ = get_or_create_customer(
         email, phone, first_name, last_name, marketing_consent, language=language
     )
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = locks.customer(customer.pk)
     if Member.objects.filter(customer=customer).exists():
         raise MemberExists(f"{normalize_email(email)} is already enrolled in the loyalty programme.")
     now = timezone.now()
@@ -247,10 +221,7 @@ def merge_customers(*, keep: Customer, merge: Customer, actor: Actor | None, rea
         raise LoyaltyInvalid.on("reason", "Say why these customers are merged.")
     if keep.pk == merge.pk:
         raise LoyaltyInvalid.on("merge", "A customer cannot be merged into itself.")
-    locked = {
-        c.pk: c
-        for c in Customer.objects.select_for_update().filter(pk__in=[keep.pk, merge.pk]).order_by("pk")
-    }
+    locked = locks.customers([keep.pk, merge.pk])
     keep, merge = locked[keep.pk], locked[merge.pk]
     for customer, name in ((keep, "keep"), (merge, "merge")):
         if not customer.is_active:
@@ -328,7 +299,7 @@ def erase_customer(*, customer: Customer, actor: Actor | None, reason: str) -> C
     reason = (reason or "").strip()
     if not reason:
         raise LoyaltyInvalid.on("reason", "Say why this customer is erased (e.g. the request's reference).")
-    customer = _root(Customer.objects.select_for_update().get(pk=customer.pk))
+    customer = root_of(locks.customer(customer.pk))
     if customer.erased_at is not None:
         return customer
     now = timezone.now()
@@ -352,7 +323,7 @@ def erase_customer(*, customer: Customer, actor: Actor | None, reason: str) -> C
         erased_at=now,
         updated_at=now,
     )
-    members = list(Member.objects.select_for_update().filter(customer_id__in=ids))
+    members = locks.members_of_customers(ids)
     for member in members:
         for _attempt in range(CARD_ATTEMPTS):
             try:

@@ -15,7 +15,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
-from loyalty import conf
+from loyalty import conf, locks
 from loyalty.models import ExpiryWarning, LedgerKind, MemberStatus, PointsLot
 from loyalty.services.ledger import EntrySpec, apply_draws, lock_member, write_entries
 from omni import outbox
@@ -31,7 +31,7 @@ def _due(as_of: datetime):  # type: ignore[no-untyped-def]
 @transaction.atomic
 def _expire_member(member_id: int, as_of: datetime) -> int:
     member = lock_member(member_id)
-    lots = list(_due(as_of).select_for_update().filter(member=member).order_by("expires_at", "id"))
+    lots = locks.lots(_due(as_of).filter(member=member), "expires_at", "id")
     if not lots:
         return 0
     now = timezone.now()
@@ -88,7 +88,7 @@ def _to_warn(as_of: datetime):  # type: ignore[no-untyped-def]
 @transaction.atomic
 def _warn_member(member_id: int, as_of: datetime) -> ExpiryWarning | None:
     member = lock_member(member_id)
-    lots = list(_to_warn(as_of).select_for_update(of=("self",)).filter(member=member).order_by("expires_at"))
+    lots = locks.lots(_to_warn(as_of).filter(member=member), "expires_at")
     if not lots:
         return None
     warning = ExpiryWarning.objects.create(
@@ -132,12 +132,7 @@ def deliver_expiry_warning(warning_id: int) -> bool:
     """Send one warning unless it went already (its row is locked while sending, so two runs of the task
     never both send it). Returns whether it was sent now."""
     with transaction.atomic():
-        warning = (
-            ExpiryWarning.objects.select_for_update(of=("self",))
-            .select_related("member__customer")
-            .filter(pk=warning_id)
-            .first()
-        )
+        warning = locks.expiry_warning(warning_id)
         if warning is None or warning.sent_at is not None:
             return False
         customer = warning.member.customer

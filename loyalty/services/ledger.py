@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db.models import F
 
+from loyalty import locks
 from loyalty.models import LedgerEntry, LotDraw, Member, MemberStatus, PointsLot
 from omni.actors import Actor
 
@@ -59,18 +60,12 @@ def surviving_member_id(member_id: int) -> int:
 
 def lock_member(member_id: int) -> Member:
     """Lock the member's row (every points change for this member waits here) and read it fresh."""
-    return Member.objects.select_for_update(of=("self",)).select_related("tier", "customer").get(pk=member_id)
+    return locks.member(member_id)
 
 
 def lock_members(member_ids: Iterable[int]) -> dict[int, Member]:
     """Several members, locked in primary-key order (two merges never deadlock)."""
-    rows = (
-        Member.objects.select_for_update(of=("self",))
-        .select_related("tier", "customer")
-        .filter(pk__in=set(member_ids))
-        .order_by("pk")
-    )
-    return {m.pk: m for m in rows}
+    return locks.members(member_ids)
 
 
 def is_active(member: Member) -> bool:
@@ -134,13 +129,7 @@ def locked_lots(
     `spendable_only`: only lots a redemption may use, available (past any pending period) and not expired
     (`expires_at` still ahead, whether or not the expiry job has run). Otherwise every lot with points
     left: what a reversal or a negative adjustment may take back."""
-    qs = PointsLot.objects.select_for_update().filter(member=member, remaining__gt=0)
-    if spendable_only:
-        qs = qs.filter(available_at__lte=now, expires_at__gt=now, expired_at__isnull=True)
-    exclude_ids = list(exclude_ids)
-    if exclude_ids:
-        qs = qs.exclude(pk__in=exclude_ids)
-    return list(qs.order_by("expires_at", "id"))
+    return locks.open_lots(member, now=now, spendable_only=spendable_only, exclude_ids=exclude_ids)
 
 
 def plan_draws(lots: Sequence[PointsLot], points: int) -> list[tuple[PointsLot, int]]:

@@ -33,7 +33,7 @@ from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
-from loyalty import conf
+from loyalty import conf, locks
 from loyalty.dates import add_months
 from loyalty.exceptions import InvalidRedemption
 from loyalty.models import LedgerEntry, LedgerKind, LotDraw, Member, PointsLot
@@ -149,10 +149,12 @@ def give_back_redeemed(
         .annotate(total=Sum("points"))
         .values_list("lot_id", "total")
     )
-    lots = list(
-        PointsLot.objects.select_for_update()
-        .filter(pk__in=list(drawn), member=member, expired_at__isnull=True, expires_at__gt=now)
-        .order_by("-expires_at", "-id")
+    lots = locks.lots(
+        PointsLot.objects.filter(
+            pk__in=list(drawn), member=member, expired_at__isnull=True, expires_at__gt=now
+        ),
+        "-expires_at",
+        "-id",
     )
     back: list[tuple[PointsLot, int]] = []
     left = points

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from loyalty.exceptions import LoyaltyInvalid
-from loyalty.models import LedgerEntry, LedgerKind
+from loyalty.models import LedgerEntry, LedgerKind, Member
 from loyalty.services.ledger import (
     apply_draws,
     lock_member,
@@ -59,6 +61,144 @@ def _line_report(line_id: int, quantity: int) -> dict[str, int]:
     }
 
 
+@dataclass
+class _Reversal:
+    """What reversing one return knows: the member (locked), the order's earn entries by line and its
+    redeem entry, what this return already wrote (a retry) and what earlier returns of the order took."""
+
+    member: Member
+    actor: Actor | None
+    now: datetime
+    source_id: str
+    earns: dict[str, LedgerEntry]
+    redeem: LedgerEntry | None
+    here: dict[tuple[str, str], LedgerEntry]
+    prior_units: dict[tuple[str, str], int]
+    prior_points: dict[tuple[str, str], int]
+    shares: dict[str, int]
+    restorable: int
+    common: dict[str, str]
+
+
+def _valid_source_id(source_id: str) -> str:
+    source_id = (source_id or "").strip()
+    if not source_id or len(source_id) > 40:
+        raise LoyaltyInvalid.on("return", "A return is identified by a number of 1 to 40 characters.")
+    return source_id
+
+
+def _order_entries(number: str) -> list[LedgerEntry]:
+    return list(
+        LedgerEntry.objects.filter(
+            source_type=ORDER, source_id=number, kind__in=[LedgerKind.EARN, LedgerKind.REDEEM]
+        )
+    )
+
+
+def _prepare(order: Any, order_entries: list[LedgerEntry], source_id: str, actor: Actor | None) -> _Reversal:
+    """Lock the member, then read what the order's earlier returns (and this one, on a retry) wrote."""
+    number = order.number
+    member = lock_member(surviving_member_id(order_entries[0].member_id))
+    redeem = next((e for e in order_entries if e.kind == LedgerKind.REDEEM), None)
+    earlier = list(
+        LedgerEntry.objects.filter(kind=LedgerKind.REVERSE, source_type=RETURN, order_number=number)
+    )
+    prior_units: dict[tuple[str, str], int] = defaultdict(int)
+    prior_points: dict[tuple[str, str], int] = defaultdict(int)
+    for e in earlier:
+        if e.source_id != source_id:
+            prior_units[(e.reverses, e.source_line)] += e.quantity or 0
+            prior_points[(e.reverses, e.source_line)] += int(e.data.get("requested", abs(e.points)))
+    return _Reversal(
+        member=member,
+        actor=actor,
+        now=timezone.now(),
+        source_id=source_id,
+        earns={e.source_line: e for e in order_entries if e.kind == LedgerKind.EARN},
+        redeem=redeem,
+        here={(e.reverses, e.source_line): e for e in earlier if e.source_id == source_id},
+        prior_units=prior_units,
+        prior_points=prior_points,
+        shares=_redeemed_per_line(order, -redeem.points) if redeem is not None else {},
+        restorable=(-redeem.points - restored_so_far(redeem)) if redeem is not None else 0,
+        common={
+            "source_type": RETURN,
+            "source_id": source_id,
+            "order_number": number,
+            "return_number": source_id,
+        },
+    )
+
+
+def _restore_redeemed(r: _Reversal, key: str, quantity: int, units: int, row: dict[str, int]) -> None:
+    """1. Redeemed points that paid for these units come back first."""
+    done = r.here.get((LedgerKind.REDEEM, key))
+    if done is not None:
+        row["points_restored"] = done.points
+        return
+    if r.redeem is None or not r.shares.get(key):
+        return
+    before = r.prior_units[(LedgerKind.REDEEM, key)]
+    step = min(quantity, units - before)
+    if step <= 0:
+        return
+    due = r.shares[key] * (before + step) // units
+    give = max(min(due - r.prior_points[(LedgerKind.REDEEM, key)], r.restorable), 0)
+    give_back_redeemed(
+        r.member,
+        r.redeem,
+        give,
+        actor=r.actor,
+        now=r.now,
+        source_line=key,
+        quantity=step,
+        data={"requested": give},
+        reason=f"Return {r.source_id}: redeemed points given back on {step} unit(s)",
+        **r.common,
+    )
+    r.restorable -= give
+    row["points_restored"] = give
+
+
+def _take_back_earned(r: _Reversal, key: str, quantity: int, units: int, row: dict[str, int]) -> None:
+    """2. Points earned on these units are taken back, never below zero."""
+    done = r.here.get((LedgerKind.EARN, key))
+    if done is not None:
+        row["points_reversed"] = -done.points
+        row["points_unrecovered"] = int(done.data.get("unrecovered", 0))
+        return
+    earn = r.earns.get(key)
+    if earn is None:
+        return
+    before = r.prior_units[(LedgerKind.EARN, key)]
+    step = min(quantity, units - before)
+    if step <= 0:
+        return
+    due = earn.points * (before + step) // units
+    requested = max(due - r.prior_points[(LedgerKind.EARN, key)], 0)
+    lots = locked_lots(r.member, now=r.now, spendable_only=False)
+    lots.sort(key=lambda lot: lot.entry_id != earn.pk)  # the line's own lot first
+    draws = plan_draws(lots, requested)
+    taken = sum(points for _, points in draws)
+    entry = write_entry(
+        r.member,
+        LedgerKind.REVERSE,
+        -taken,
+        actor=r.actor,
+        now=r.now,
+        reverses=LedgerKind.EARN,
+        reversed_entry=earn,
+        source_line=key,
+        quantity=step,
+        data={"requested": requested, "unrecovered": requested - taken},
+        reason=f"Return {r.source_id}: points earned on {step} unit(s) taken back",
+        **r.common,
+    )
+    apply_draws(entry, draws, now=r.now)
+    row["points_reversed"] = taken
+    row["points_unrecovered"] = requested - taken
+
+
 @transaction.atomic
 def reverse_for_return(
     *, order: Any, returned_lines: list[tuple[Any, int]], source_id: str, actor: Actor | None = None
@@ -70,10 +210,7 @@ def reverse_for_return(
 
     Returns {"member": id or None, "points_reversed", "points_restored", "points_unrecovered",
     "lines": [{"order_line", "quantity", "points_reversed", "points_restored", "points_unrecovered"}]}."""
-    source_id = (source_id or "").strip()
-    if not source_id or len(source_id) > 40:
-        raise LoyaltyInvalid.on("return", "A return is identified by a number of 1 to 40 characters.")
-    number = order.number
+    source_id = _valid_source_id(source_id)
     report: dict[str, Any] = {
         "member": None,
         "points_reversed": 0,
@@ -81,103 +218,22 @@ def reverse_for_return(
         "points_unrecovered": 0,
         "lines": [],
     }
-    order_entries = list(
-        LedgerEntry.objects.filter(
-            source_type=ORDER, source_id=number, kind__in=[LedgerKind.EARN, LedgerKind.REDEEM]
-        )
-    )
-    earns = {e.source_line: e for e in order_entries if e.kind == LedgerKind.EARN}
-    redeem = next((e for e in order_entries if e.kind == LedgerKind.REDEEM), None)
+    order_entries = _order_entries(order.number)
     if not order_entries:
         report["lines"] = [_line_report(line.pk, int(q)) for line, q in returned_lines]
         return report
-    member = lock_member(surviving_member_id(order_entries[0].member_id))
-    report["member"] = member.pk
-    now = timezone.now()
-    earlier = list(
-        LedgerEntry.objects.filter(kind=LedgerKind.REVERSE, source_type=RETURN, order_number=number)
-    )
-    here = {(e.reverses, e.source_line): e for e in earlier if e.source_id == source_id}
-    prior_units: dict[tuple[str, str], int] = defaultdict(int)
-    prior_points: dict[tuple[str, str], int] = defaultdict(int)
-    for e in earlier:
-        if e.source_id != source_id:
-            prior_units[(e.reverses, e.source_line)] += e.quantity or 0
-            prior_points[(e.reverses, e.source_line)] += int(e.data.get("requested", abs(e.points)))
-    shares = _redeemed_per_line(order, -redeem.points) if redeem is not None else {}
-    restorable = (-redeem.points - restored_so_far(redeem)) if redeem is not None else 0
-    common = {
-        "source_type": RETURN,
-        "source_id": source_id,
-        "order_number": number,
-        "return_number": source_id,
-    }
-
+    r = _prepare(order, order_entries, source_id, actor)
+    report["member"] = r.member.pk
     for line, quantity in returned_lines:
         key, quantity = str(line.pk), int(quantity)
         row = _line_report(line.pk, quantity)
         report["lines"].append(row)
-        earn = earns.get(key)
+        earn = r.earns.get(key)
         units = (earn.quantity if earn is not None else None) or int(line.quantity) or 1
-
-        # 1. Redeemed points that paid for these units come back first.
-        done = here.get((LedgerKind.REDEEM, key))
-        if done is not None:
-            row["points_restored"] = done.points
-        elif redeem is not None and shares.get(key):
-            step = min(quantity, units - prior_units[(LedgerKind.REDEEM, key)])
-            if step > 0:
-                due = shares[key] * (prior_units[(LedgerKind.REDEEM, key)] + step) // units
-                give = max(min(due - prior_points[(LedgerKind.REDEEM, key)], restorable), 0)
-                give_back_redeemed(
-                    member,
-                    redeem,
-                    give,
-                    actor=actor,
-                    now=now,
-                    source_line=key,
-                    quantity=step,
-                    data={"requested": give},
-                    reason=f"Return {source_id}: redeemed points given back on {step} unit(s)",
-                    **common,
-                )
-                restorable -= give
-                row["points_restored"] = give
-
-        # 2. Points earned on these units are taken back, never below zero.
-        done = here.get((LedgerKind.EARN, key))
-        if done is not None:
-            row["points_reversed"] = -done.points
-            row["points_unrecovered"] = int(done.data.get("unrecovered", 0))
-        elif earn is not None:
-            step = min(quantity, units - prior_units[(LedgerKind.EARN, key)])
-            if step > 0:
-                due = earn.points * (prior_units[(LedgerKind.EARN, key)] + step) // units
-                requested = max(due - prior_points[(LedgerKind.EARN, key)], 0)
-                lots = locked_lots(member, now=now, spendable_only=False)
-                lots.sort(key=lambda lot: lot.entry_id != earn.pk)  # the line's own lot first
-                draws = plan_draws(lots, requested)
-                taken = sum(points for _, points in draws)
-                entry = write_entry(
-                    member,
-                    LedgerKind.REVERSE,
-                    -taken,
-                    actor=actor,
-                    now=now,
-                    reverses=LedgerKind.EARN,
-                    reversed_entry=earn,
-                    source_line=key,
-                    quantity=step,
-                    data={"requested": requested, "unrecovered": requested - taken},
-                    reason=f"Return {source_id}: points earned on {step} unit(s) taken back",
-                    **common,
-                )
-                apply_draws(entry, draws, now=now)
-                row["points_reversed"] = taken
-                row["points_unrecovered"] = requested - taken
-
+        _restore_redeemed(r, key, quantity, units, row)
+        _take_back_earned(r, key, quantity, units, row)
     for name in ("points_reversed", "points_restored", "points_unrecovered"):
         report[name] = sum(row[name] for row in report["lines"])
     if report["points_reversed"]:
-        update_tier(member, reason=f"return {source_id}")
+        update_tier(r.member, reason=f"return {source_id}")
     return report

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -179,6 +179,37 @@ def _empty(uid: str, heading: str) -> SafeString:
     return _svg(uid, WIDTH, 80, heading, message, body, "empty")
 
 
+def _bar_extent(values: list[list[float]], n: int, stacked: bool) -> tuple[list[float], list[float]]:
+    """Per group, the lowest and highest value the axis must show: stacked, positive parts add up right of
+    zero and negative ones left of it; side by side, the extremes of the series (and zero)."""
+    if stacked:
+        highs = [sum(max(0.0, row[i]) for row in values) for i in range(n)]
+        lows = [sum(min(0.0, row[i]) for row in values) for i in range(n)]
+    else:
+        highs = [max([0.0, *(row[i] for row in values)]) for i in range(n)]
+        lows = [min([0.0, *(row[i] for row in values)]) for i in range(n)]
+    return lows, highs
+
+
+def _bar_segments(
+    values: list[list[float]], i: int, *, stacked: bool, grouped: bool, y0: float, band: float
+) -> Iterator[tuple[int, float, float, float, float]]:
+    """The bars of group `i`: (series index, value, where it starts on the value axis, y, height)."""
+    pos, neg = 0.0, 0.0
+    for s, row in enumerate(values):
+        v = row[i] if i < len(row) else 0.0
+        if stacked:
+            start = pos if v >= 0 else neg + v
+            if v >= 0:
+                pos += v
+            else:
+                neg += v
+            yield s, v, start, y0 + 4, band - 8
+        else:
+            bar_y = y0 + 5 + s * 14 if grouped else y0 + 4
+            yield s, v, min(0.0, v), bar_y, (12.0 if grouped else band - 8)
+
+
 def _bars(
     uid: str,
     heading: str,
@@ -197,13 +228,7 @@ def _bars(
     top = 30.0 if len(series) > 1 else 8.0
     left, right = 190.0, 24.0
     plot_w = WIDTH - left - right
-    # the extent: positive parts stack right of zero, negative parts left of it
-    if stacked:
-        highs = [sum(max(0.0, row[i]) for row in values) for i in range(n)]
-        lows = [sum(min(0.0, row[i]) for row in values) for i in range(n)]
-    else:
-        highs = [max([0.0, *(row[i] for row in values)]) for i in range(n)]
-        lows = [min([0.0, *(row[i] for row in values)]) for i in range(n)]
+    lows, highs = _bar_extent(values, n, stacked)
     ticks = nice_ticks(min(lows), max(highs))
     lo, hi = ticks[0], ticks[-1]
     step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
@@ -231,20 +256,9 @@ def _bars(
             f'<text class="rc-label" x="{_fmt(left - 8)}" y="{_fmt(y0 + band / 2 + 4)}" text-anchor="end">'
             f"{escape(_short(text))}</text></g>"
         )
-        pos, neg = 0.0, 0.0
-        for s, row in enumerate(values):
-            v = row[i] if i < len(row) else 0.0
-            if stacked:
-                start = pos if v >= 0 else neg + v
-                if v >= 0:
-                    pos += v
-                else:
-                    neg += v
-                bar_y, bar_h = y0 + 4, band - 8
-            else:
-                start = min(0.0, v)
-                bar_y = y0 + 5 + s * 14 if grouped else y0 + 4
-                bar_h = 12.0 if grouped else band - 8
+        for s, v, start, bar_y, bar_h in _bar_segments(
+            values, i, stacked=stacked, grouped=grouped, y0=y0, band=band
+        ):
             x1, x2 = x(start), x(start + abs(v))
             kind = cols[series[s]].kind if series[s] in cols else value_kind
             tip = f"{text} · {series_labels[s]}: {format_value(kind, v)}"

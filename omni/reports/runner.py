@@ -109,13 +109,57 @@ def run_page(
     per_page: int = 50,
     with_chart: bool = True,
 ) -> Page:
+    """One page of the report, its row count, its totals and its chart groups, in one SQL statement."""
     sort = normalise_sort(report, sort, filters)
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
     report.refresh(filters)
+    chart = _visible_chart(report, filters) if with_chart else None
+    total_cols = [c for c in report.visible_columns(filters) if c.total]
+    statement, args = _page_statement(report, filters, sort, page, per_page, total_cols, chart)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, args)
+        got = dict(cursor.fetchall())
+    return _page_from(got, report, filters, sort, page, per_page, total_cols, chart)
+
+
+def _visible_chart(report: Report, filters: ReportFilters) -> Chart | None:
+    """The report's chart over the series the filters leave visible (its fallback series, else none)."""
+    chart = report.chart
+    if chart is None:
+        return None
+    series = tuple(k for k in chart.series if k not in filters.hidden) or tuple(
+        k for k in chart.fallback if k not in filters.hidden
+    )
+    return dataclasses.replace(chart, series=series) if series else None
+
+
+def _chart_sql(chart: Chart) -> tuple[str, list[Any]]:
+    """The chart's groups over the report's rows `r`: every label for lines, the top `limit` for bars."""
+    label = _ident(chart.label_key)
+    sums = ", ".join(f"sum({_ident(s)}) AS {_ident(s)}" for s in chart.series)
+    if chart.kind == "line":
+        return f"SELECT {label}, {sums} FROM r GROUP BY {label} ORDER BY {label}", []
+    first = _ident(chart.series[0])
+    total = " + ".join(f"coalesce(sum({_ident(s)}), 0)" for s in chart.series)
+    ranking = total if chart.stacked else f"sum({first})"
+    sql = (
+        f"SELECT {label}, {sums} FROM r GROUP BY {label} ORDER BY {ranking} DESC NULLS LAST, {label} LIMIT %s"
+    )
+    return sql, [chart.limit]
+
+
+def _page_statement(
+    report: Report,
+    filters: ReportFilters,
+    sort: str,
+    page: int,
+    per_page: int,
+    total_cols: list[Column],
+    chart: Chart | None,
+) -> tuple[str, list[Any]]:
+    """WITH the report's rows materialised once: the page (0), the count and totals (1), the chart (2)."""
     sql, params = report.query(filters)
-    visible = report.visible_columns(filters)
-    total_cols = [c for c in visible if c.total]
     sums_select = [f"sum({_ident(c.key)}) AS {_ident(c.key)}" for c in total_cols]
     stats_select = ", ".join(["count(*) AS __count", *sums_select])
     parts = [
@@ -124,38 +168,32 @@ def run_page(
         f" st AS (SELECT {stats_select} FROM r)",
     ]
     args: list[Any] = [*params, per_page, (page - 1) * per_page]
-    chart = report.chart if with_chart else None
+    tail = ""
     if chart is not None:
-        series = tuple(k for k in chart.series if k not in filters.hidden) or tuple(
-            k for k in chart.fallback if k not in filters.hidden
-        )
-        chart = dataclasses.replace(chart, series=series) if series else None
-    if chart is not None:
-        label = _ident(chart.label_key)
-        sums = ", ".join(f"sum({_ident(s)}) AS {_ident(s)}" for s in chart.series)
-        if chart.kind == "line":
-            chart_sql = f"SELECT {label}, {sums} FROM r GROUP BY {label} ORDER BY {label}"
-        else:
-            first = _ident(chart.series[0])
-            total = " + ".join(f"coalesce(sum({_ident(s)}), 0)" for s in chart.series)
-            chart_sql = (
-                f"SELECT {label}, {sums} FROM r GROUP BY {label} "
-                f"ORDER BY {total if chart.stacked else f'sum({first})'} DESC NULLS LAST, {label} LIMIT %s"
-            )
-            args.append(chart.limit)
+        chart_sql, chart_args = _chart_sql(chart)
         parts[-1] += f", ch AS ({chart_sql})"
+        args += chart_args
         tail = " UNION ALL SELECT 2, (SELECT json_agg(row_to_json(ch))::text FROM ch)"
-    else:
-        tail = ""
     statement = (
         "".join(parts)
         + " SELECT 0, (SELECT json_agg(row_to_json(pg))::text FROM pg)"
         + " UNION ALL SELECT 1, (SELECT row_to_json(st)::text FROM st)"
         + tail
     )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, args)
-        got = dict(cursor.fetchall())
+    return statement, args
+
+
+def _page_from(
+    got: dict[int, str | None],
+    report: Report,
+    filters: ReportFilters,
+    sort: str,
+    page: int,
+    per_page: int,
+    total_cols: list[Column],
+    chart: Chart | None,
+) -> Page:
+    """The Page of the statement's three answers (JSON texts), values converted to their kinds."""
     kinds = {c.key: c.kind for c in report.columns}
     raw_rows = json.loads(got.get(0) or "[]", parse_float=Decimal)
     rows = [
@@ -163,11 +201,10 @@ def run_page(
         for row in raw_rows
     ]
     stats = json.loads(got.get(1) or "{}", parse_float=Decimal)
-    totals = {c.key: convert(c.kind, stats.get(c.key)) for c in total_cols}
     result = Page(
         rows=rows,
         count=int(stats.get("__count") or 0),
-        totals=totals,
+        totals={c.key: convert(c.kind, stats.get(c.key)) for c in total_cols},
         number=page,
         per_page=per_page,
         sort=sort,

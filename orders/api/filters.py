@@ -1,5 +1,5 @@
-"""Query parameters of the order list. The FilterSet parses and validates them (so they show in the OpenAPI
-schema); orders.selectors.order_list filters, and decides what the caller may see."""
+"""Query parameters of the order and return lists. The FilterSets parse and validate them (so they show in
+the OpenAPI schema); orders.selectors.order_list and return_list filter, and decide what the caller sees."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 
 from omni.api.permissions import actor_of
-from orders.models import Channel, Order, OrderStatus
-from orders.selectors import order_list
+from orders.models import Channel, Order, OrderStatus, Return
+from orders.selectors import order_list, return_list
 
 
 class OrderFilter(filters.FilterSet):
@@ -39,4 +39,22 @@ class OrderFilter(filters.FilterSet):
             channel=data.get("channel") or None,
             location=(data.get("location") or "").strip() or None,
             customer_email=data.get("customer_email") or None,
+        )
+
+
+class ReturnFilter(filters.FilterSet):
+    order = filters.CharFilter(method="ignore", max_length=20, help_text="An order's number.")
+    location = filters.CharFilter(method="ignore", max_length=20, help_text="The receiving location's code.")
+
+    class Meta:
+        model = Return
+        fields: list[str] = []
+
+    def ignore(self, queryset: QuerySet, name: str, value) -> QuerySet:  # type: ignore[no-untyped-def]
+        return queryset
+
+    def filter_queryset(self, queryset: QuerySet[Return]) -> QuerySet[Return]:
+        data = self.form.cleaned_data
+        return return_list(
+            actor_of(self.request), order=data.get("order") or None, location=data.get("location") or None
         )

@@ -1,7 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
-from orders.api.returns_views import ReturnViewSet
-from orders.api.views import OrderViewSet
+from orders.api.orders import OrderViewSet
+from orders.api.returns import ReturnViewSet
 
 router = SimpleRouter(trailing_slash=True)
 router.register("orders", OrderViewSet, basename="order")

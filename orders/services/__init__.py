@@ -2,18 +2,17 @@
 
 from orders.services.desk_search import DeskSearch, desk_search
 from orders.services.fulfilment import CANCEL_REASONS, cancel_order, ship_order
+from orders.services.handover import collect, unlock_pickup
 from orders.services.pickup import (
     DESK_PAYMENT_METHODS,
     MAX_PICKUP_ATTEMPTS,
     RESOLUTIONS,
-    collect,
     expire_pickups,
     mark_ready,
     pick_lines,
     promised_ready_time,
     send_pickup_reminders,
     short_pick,
-    unlock_pickup,
 )
 from orders.services.placement import CustomerInput, FulfilmentInput, LineInput, PaymentInput, place_order
 from orders.services.returns import (

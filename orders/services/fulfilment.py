@@ -11,7 +11,8 @@ from inventory.services import cancel_transfer, consume_reservations, release_re
 from omni.actors import Actor
 from omni.exceptions import Forbidden, InvalidTransition
 from orders.exceptions import OrderNotFound
-from orders.models import Allocation, Order, OrderEvent, OrderStatus, PaymentStatus, ShipmentStatus
+from orders.locks import orders_for_update, transfers_for_update
+from orders.models import Order, OrderEvent, OrderStatus, PaymentStatus, ShipmentStatus
 from orders.selectors import orders_for
 from orders.services import points
 from orders.services.events import event, write_events
@@ -27,7 +28,7 @@ def lock_order(actor: Actor, number: str) -> Order:
     FOR NO KEY UPDATE: it excludes every other writer of the order, but not a row that merely points at it
     (a timeline entry written by a transfer receipt), so the receipt never waits for the order's lock.
     Lock order everywhere: the order, then its transfers, then stock levels."""
-    order = orders_for(actor).select_for_update(of=("self",), no_key=True).filter(number=number).first()
+    order = orders_for_update(orders_for(actor).filter(number=number)).first()
     if order is None:
         raise OrderNotFound(f"No order {number}.")
     return order
@@ -36,13 +37,7 @@ def lock_order(actor: Actor, number: str) -> Order:
 def lock_transfers(order: Order) -> list[Transfer]:
     """The order's ship-to-store transfers, locked (primary-key order): a receipt then either happened
     before (its units are reserved for the order) or waits until the caller commits."""
-    ids = Allocation.objects.filter(line__order=order, transfer__isnull=False).values("transfer_id")
-    return list(
-        Transfer.objects.select_for_update(of=("self",))
-        .select_related("from_location", "to_location")
-        .filter(pk__in=ids)
-        .order_by("pk")
-    )
+    return list(transfers_for_update(order))
 
 
 def _settle_transfers(order: Order, actor: Actor) -> list[OrderEvent]:

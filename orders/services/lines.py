@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from omni.actors import Actor
-from orders import notifications
+from orders.locks import payments_for_update
 from orders.models import Order, OrderEvent, OrderLine, PaymentStatus
+from orders.services import notifications
 from orders.services.events import event
 from orders.services.pricing import ZERO, reduced_line
 from orders.services.side_effects import record_webhook
@@ -67,7 +68,7 @@ def cancel_units(*, order: Order, line: OrderLine, units: int, actor: Actor | No
 
     refund_due = ZERO
     left = cost
-    for payment in order.payments.select_for_update().order_by("pk"):
+    for payment in payments_for_update(order):
         if payment.status == PaymentStatus.CAPTURED:
             owed = min(left, payment.amount - payment.refund_due)
             if owed > 0:

@@ -16,63 +16,66 @@ at once or in parts, refunds exactly `line_total`, and no part is ever negative 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Sum
 from django.utils import timezone
 
-from inventory.models import MovementKind, Transfer, Variant
+from inventory.models import Transfer, Variant
 from inventory.services import (
-    StockLine,
-    TransferLineInput,
     ensure_levels,
     lock_levels,
-    receive_into_stock,
-    record_movement,
-    request_transfer,
 )
-from loyalty.services import reverse_for_return
 from omni.actors import Actor
-from omni.exceptions import Forbidden, InvalidInput, InvalidTransition
-from omni.models import ApiRole
 from omni.services import record_audit
-from orders.exceptions import OrderInvalid, OrderNotFound, ReturnWindowClosed
+from orders.locks import order_lines_for_update
 from orders.models import (
-    Channel,
-    FulfilmentType,
     Order,
+    OrderEvent,
     OrderLine,
-    Payment,
-    PaymentMethod,
-    PaymentStatus,
     Return,
     ReturnCondition,
     ReturnLine,
-    ReturnReason,
     ReturnStatus,
 )
+from orders.selectors import returned_quantities
+from orders.services import notifications
 from orders.services.events import event, write_events
-from orders.services.placement import (
-    MAX_LINES,
-    MAX_QUANTITY,
-    CustomerInput,
-    FulfilmentInput,
-    LineInput,
-    PaymentInput,
-    place_order,
+from orders.services.inputs import ExchangeInput, ReturnLineInput
+from orders.services.prefetched import attach_prefetched
+from orders.services.refunds import (
+    ZERO,
+    credit_exchange,
+    record_refund,
+    refund_payment,
+    refund_share,
+    reverse_points,
 )
+from orders.services.return_checks import (
+    EXCHANGE_PAYMENT_METHODS,
+    REFUND_METHODS,
+    RETURN_ROLES,
+    check_completed,
+    check_exchange,
+    check_request,
+    check_window,
+    invalid,
+    lock_order,
+    match_lines,
+    receiving_location,
+    return_window,
+    warehouse_to_send_to,
+)
+from orders.services.return_stock import receive_units
 from orders.services.side_effects import record_webhook
-from orders.services.states import COMPLETED
-from stores.models import Location, LocationKind
+from stores.models import Location
 
 __all__ = [
+    "EXCHANGE_PAYMENT_METHODS",
     "REFUND_METHODS",
     "RETURN_ROLES",
     "ExchangeInput",
@@ -82,30 +85,6 @@ __all__ = [
     "refund_share",
     "return_window",
 ]
-
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
-REFUND_METHODS = ("original", "cash")
-# Who receives returns (API-CONTRACT.md, roles): integration anywhere, store at its own location. Not the
-# e-shop: a return puts units back on hand, and only the location that has them in hand may say so.
-RETURN_ROLES = (ApiRole.INTEGRATION.value, ApiRole.STORE.value)
-EXCHANGE_PAYMENT_METHODS = (PaymentMethod.CARD.value, PaymentMethod.CASH.value)
-
-
-@dataclass(frozen=True)
-class ReturnLineInput:
-    sku: str
-    quantity: int
-    condition: str
-    reason: str = ReturnReason.OTHER
-
-
-@dataclass(frozen=True)
-class ExchangeInput:
-    """The new carry_out sale at the desk: its lines, and how a difference in the store's favour is paid."""
-
-    lines: Sequence[LineInput]
-    payment_method: str = PaymentMethod.CARD
 
 
 @dataclass
@@ -121,136 +100,11 @@ class ReturnOutcome:
     points: dict[str, Any] = field(default_factory=dict)
 
 
-# --- Arithmetic --------------------------------------------------------------------------------------------
-
-
-def _cumulative(total: Decimal, quantity: int, units: int) -> Decimal:
-    if units >= quantity:
-        return total
-    return (total * units / quantity).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def refund_share(line_total: Decimal, quantity: int, already_returned: int, returning: int) -> Decimal:
-    """What `returning` units of a line of `quantity` units worth `line_total` refund, when
-    `already_returned` came back before: the cumulative figure after, less the cumulative figure before.
-    The last units get the remainder, so everything returned refunds exactly `line_total`."""
-    if quantity <= 0 or returning <= 0:
-        return ZERO
-    after = _cumulative(line_total, quantity, already_returned + returning)
-    return after - _cumulative(line_total, quantity, already_returned)
-
-
-def return_window(order: Order) -> tuple[int, datetime]:
-    """The days a customer has to return this order (per channel, OMNI_RETURN_WINDOW_DAYS) and when they
-    end (from completion)."""
-    windows = getattr(settings, "OMNI_RETURN_WINDOW_DAYS", {}) or {}
-    days = int(windows.get(order.channel, windows.get("default", 30)))
-    completed = order.completed_at or order.shipped_at or order.updated_at or order.created_at
-    return days, completed + timedelta(days=days)
-
-
-# --- Checks ------------------------------------------------------------------------------------------------
-
-
-def _invalid(path: str, message: str) -> InvalidInput:
-    return InvalidInput(message, errors={path: [message]})
-
-
-def _may_override(actor: Actor) -> bool:
-    """A store manager (or HQ staff, an admin) in the back-office, or an HQ integration."""
-    return actor.is_manager or (actor.client is not None and actor.role == ApiRole.INTEGRATION)
-
-
-def _receiving_location(actor: Actor, code: str) -> Location:
-    location = Location.objects.filter(code=(code or "").strip(), active=True).first()
-    if location is None:
-        raise _invalid("location", f"No location {code}.")
-    if not location.accepts_returns:
-        raise _invalid("location", f"{location.code} does not accept returns.")
-    if not actor.can_act_at(location.pk):
-        raise Forbidden(f"You may only receive returns at your own location, not at {location.code}.")
-    return location
-
-
-def _lock_order(actor: Actor, number: str) -> Order:
-    """The order, locked. Any location that accepts returns takes back any order: a store finds every
-    order by its number here; the e-shop only its own (another's is not found)."""
-    qs = Order.objects.select_for_update(of=("self",), no_key=True).filter(number=(number or "").strip())
-    if actor.role == ApiRole.ESHOP:
-        qs = qs.filter(api_client=actor.client)
-    order = qs.first()
-    if order is None:
-        raise OrderNotFound(f"No order {number}.")
-    return order
-
-
-def _check_lines(lines: Sequence[ReturnLineInput]) -> None:
-    if not lines:
-        raise _invalid("lines", "A return has at least one line.")
-    if len(lines) > MAX_LINES:
-        raise _invalid("lines", f"A return has at most {MAX_LINES} lines.")
-    errors: dict[str, list[str]] = {}
-    for i, line in enumerate(lines):
-        if not 1 <= line.quantity <= MAX_QUANTITY:
-            errors[f"lines.{i}.quantity"] = [f"A quantity is a whole number from 1 to {MAX_QUANTITY}."]
-        if line.condition not in ReturnCondition.values:
-            errors[f"lines.{i}.condition"] = [f"One of {', '.join(ReturnCondition.values)}."]
-        if line.reason not in ReturnReason.values:
-            errors[f"lines.{i}.reason"] = [f"One of {', '.join(ReturnReason.values)}."]
-    if errors:
-        raise InvalidInput(
-            "Some lines are invalid: " + " ".join(m for ms in errors.values() for m in ms), errors=errors
-        )
-
-
-def _match_lines(
-    order: Order,
-    lines: Sequence[ReturnLineInput],
-    order_lines: dict[str, OrderLine],
-    returned: dict[int, int],
-) -> list[tuple[ReturnLineInput, OrderLine, int]]:
-    """Each input line with its order line and the units of that line returned before it (earlier returns
-    and earlier input lines): more than was bought and not yet returned is refused, naming the line."""
-    errors: dict[str, list[str]] = {}
-    taken: dict[int, int] = defaultdict(int)
-    matched = []
-    for i, item in enumerate(lines):
-        line = order_lines.get(item.sku.strip())
-        if line is None:
-            errors[f"lines.{i}.sku"] = [f"{item.sku} is not on order {order.number}."]
-            continue
-        before = returned.get(line.pk, 0) + taken[line.pk]
-        left = line.quantity - before
-        if item.quantity > left:
-            errors[f"lines.{i}.quantity"] = [
-                f"{line.sku}: {line.quantity} bought, {returned.get(line.pk, 0)} returned already: "
-                f"at most {max(left, 0)} can come back."
-            ]
-            continue
-        taken[line.pk] += item.quantity
-        matched.append((item, line, before))
-    if errors:
-        raise InvalidInput(
-            "Some lines cannot be returned: " + " ".join(m for ms in errors.values() for m in ms),
-            errors=errors,
-        )
-    return matched
-
-
-def _refund_payment(order: Order, method: str, location: Location) -> tuple[str, Payment | None]:
-    """The refund's method and the payment it is recorded against (locked): `original` -> the order's
-    captured (else authorised, else any) payment and its method; `cash` -> cash at a store's desk."""
-    payments = list(order.payments.select_for_update().order_by("pk"))
-    if method == "cash":
-        if location.kind != LocationKind.STORE:
-            raise _invalid("refund_method", "Cash is refunded at a store's desk only.")
-        return PaymentMethod.CASH, None
-    for wanted in (PaymentStatus.CAPTURED, PaymentStatus.AUTHORISED, None):
-        for payment in payments:
-            if wanted is None or payment.status == wanted:
-                method = PaymentMethod.CASH if payment.method == PaymentMethod.CASH else payment.method
-                return method, payment
-    return PaymentMethod.CARD, None
+@dataclass
+class _Window:
+    days: int
+    closes_at: datetime
+    overridden: bool
 
 
 def _next_number() -> str:
@@ -258,9 +112,6 @@ def _next_number() -> str:
         cursor.execute("SELECT nextval('orders_return_number_seq')")
         (value,) = cursor.fetchone()
     return f"R-{value}"
-
-
-# --- The service -------------------------------------------------------------------------------------------
 
 
 def create_return(
@@ -315,66 +166,74 @@ def _create(
     exchange: ExchangeInput | None,
     dry_run: bool,
 ) -> ReturnOutcome:
-    if actor.role not in RETURN_ROLES:
-        raise Forbidden(f"A {actor.role} client may not receive returns.")
-    if refund_method not in REFUND_METHODS:
-        raise _invalid("refund_method", f"One of {', '.join(REFUND_METHODS)}.")
-    if len(override_reason) > 500:
-        raise _invalid("override_reason", "At most 500 characters.")
-    _check_lines(lines)
-    location = _receiving_location(actor, location_code)
-    warehouse = None
-    if send_to.strip():
-        warehouse = Location.objects.filter(code=send_to.strip(), active=True).first()
-        if warehouse is None or warehouse.kind != LocationKind.WAREHOUSE:
-            raise _invalid("send_to", f"{send_to} is not a warehouse.")
-        if warehouse.pk == location.pk:
-            raise _invalid("send_to", "The units are received there already.")
-    if exchange is not None:
-        if not exchange.lines:
-            raise _invalid("exchange.lines", "An exchange sells at least one line.")
-        if exchange.payment_method not in EXCHANGE_PAYMENT_METHODS:
-            raise _invalid("exchange.payment_method", f"One of {', '.join(EXCHANGE_PAYMENT_METHODS)}.")
-
-    order = _lock_order(actor, order_number)
-    if order.status not in COMPLETED:
-        raise InvalidTransition(
-            f"Order {order.number} is {order.get_status_display().lower()}: only a collected, shipped or "
-            "carried out order can be returned.",
-            status=order.status,
-        )
-    now = timezone.now()
-    days, closes_at = return_window(order)
-    overridden = False
-    if now > closes_at:
-        if not override_reason:
-            raise ReturnWindowClosed(
-                f"Order {order.number} was completed more than {days} days ago: its return window closed on "
-                f"{timezone.localtime(closes_at):%Y-%m-%d}. A store manager may accept it, saying why.",
-                closed_at=closes_at.isoformat(),
-                days=days,
-            )
-        if not _may_override(actor):
-            raise Forbidden("Only a store manager (or HQ) may accept a return after its window closed.")
-        overridden = True
-
-    order_lines = {
-        line.sku: line for line in OrderLine.objects.select_for_update().filter(order=order).order_by("pk")
-    }
-    returned = dict(
-        ReturnLine.objects.filter(order_line__order=order)
-        .values("order_line")
-        .annotate(n=Sum("quantity"))
-        .values_list("order_line", "n")
+    location, warehouse = _prepare_request(
+        actor, location_code, lines, refund_method, send_to, override_reason, exchange
     )
-    matched = _match_lines(order, lines, order_lines, returned)
-    if warehouse is not None and not any(i.condition == ReturnCondition.RESELLABLE for i, _, _ in matched):
-        raise _invalid("send_to", "Only resellable units are sent back to a warehouse: there are none.")
-    method, payment = _refund_payment(order, refund_method, location)
+    order = lock_order(actor, order_number)
+    check_completed(order)
+    now = timezone.now()
+    window = _Window(*check_window(actor, order, override_reason, now))
+    order_lines, matched = _lock_lines(order, lines, warehouse)
+    method, payment = refund_payment(order, refund_method, location)
+    _lock_stock(location, matched, exchange)
+    ret, return_lines = _create_return(
+        actor, order, location, warehouse, method, window, override_reason, matched, now
+    )
+    transfer = receive_units(actor, order, ret, location, warehouse, return_lines)
+    points = reverse_points(actor, order, ret, order_lines, return_lines)
+    events = _return_events(actor, order, ret, return_lines, window, override_reason, transfer, dry_run)
+    credit = ZERO
+    if exchange is not None:
+        credit = _exchange(actor, order, ret, location, exchange, events)
+    ret.refund_paid = ret.refund_amount - credit
+    record_refund(ret, order, payment, method, now)
+    _save_figures(ret)
+    _post_create_return_actions(order, ret, return_lines, events, dry_run)
+    attach_prefetched(ret, "lines", return_lines)
+    return ReturnOutcome(
+        return_doc=ret,
+        lines=return_lines,
+        exchange_order=ret.exchange_order if exchange is not None else None,
+        window_closes_at=window.closes_at,
+        points=points,
+    )
 
-    # Every stock level this touches, locked at once in primary-key order (returned SKUs and those sold).
+
+def _prepare_request(
+    actor: Actor,
+    location_code: str,
+    lines: Sequence[ReturnLineInput],
+    refund_method: str,
+    send_to: str,
+    override_reason: str,
+    exchange: ExchangeInput | None,
+) -> tuple[Location, Location | None]:
+    """Everything checked before the order is locked: the receiving location, and the warehouse resellable
+    units are sent back to (if any)."""
+    check_request(actor, lines, refund_method, override_reason, exchange)
+    location = receiving_location(actor, location_code)
+    warehouse = warehouse_to_send_to(send_to, location)
+    check_exchange(exchange)
+    return location, warehouse
+
+
+def _lock_lines(
+    order: Order, lines: Sequence[ReturnLineInput], warehouse: Location | None
+) -> tuple[dict[str, OrderLine], list[tuple[ReturnLineInput, OrderLine, int]]]:
+    """The order's lines (locked, by SKU), and each input line matched with its order line and the units
+    of it returned before, re-read under the lock."""
+    order_lines = {line.sku: line for line in order_lines_for_update(order)}
+    matched = match_lines(order, lines, order_lines, returned_quantities(order))
+    if warehouse is not None and not any(i.condition == ReturnCondition.RESELLABLE for i, _, _ in matched):
+        raise invalid("send_to", "Only resellable units are sent back to a warehouse: there are none.")
+    return order_lines, matched
+
+
+def _lock_stock(
+    location: Location, matched: list[tuple[ReturnLineInput, OrderLine, int]], exchange: ExchangeInput | None
+) -> None:
+    """Every stock level this touches, locked at once in primary-key order (returned SKUs and those sold)."""
     pairs = {(location.pk, line.variant_id) for _, line, _ in matched}
-    exchange_variants: dict[str, int] = {}
     if exchange is not None:
         exchange_variants = dict(
             Variant.objects.filter(sku__in={x.sku for x in exchange.lines}).values_list("sku", "pk")
@@ -383,17 +242,29 @@ def _create(
     ensure_levels(pairs)
     lock_levels(pairs)
 
-    number = _next_number()
+
+def _create_return(
+    actor: Actor,
+    order: Order,
+    location: Location,
+    warehouse: Location | None,
+    method: str,
+    window: _Window,
+    override_reason: str,
+    matched: list[tuple[ReturnLineInput, OrderLine, int]],
+    now: datetime,
+) -> tuple[Return, list[ReturnLine]]:
+    """The return and its lines, each refunding its share of what was paid."""
     ret = Return.objects.create(
-        number=number,
+        number=_next_number(),
         order=order,
         location=location,
         status=ReturnStatus.REFUNDED,
         refund_method=method,
         currency=order.currency,
         send_to=warehouse,
-        window_overridden=overridden,
-        override_reason=override_reason if overridden else "",
+        window_overridden=window.overridden,
+        override_reason=override_reason if window.overridden else "",
         api_client=actor.client,
         user=actor.user,
         actor_label=actor.label[:150],
@@ -414,71 +285,29 @@ def _create(
         for item, line, before in matched
     ]
     ReturnLine.objects.bulk_create(return_lines)
-    refund = sum((r.refund_amount for r in return_lines), ZERO)
-    ret.refund_amount = refund
+    ret.refund_amount = sum((r.refund_amount for r in return_lines), ZERO)
     ret.refund_vat = sum((r.vat_amount for r in return_lines), ZERO)
+    return ret, return_lines
 
-    # Stock: every unit comes back as a `return`; damaged ones leave sellable stock again as `damage`.
-    by_condition: dict[str, dict[int, int]] = {c: defaultdict(int) for c in ReturnCondition.values}
-    for r in return_lines:
-        by_condition[r.condition][r.variant_id] += r.quantity
-    receive_into_stock(
-        actor=actor,
-        lines=[
-            StockLine(location_id=location.pk, variant_id=v, quantity=q)
-            for c in ReturnCondition.values
-            for v, q in by_condition[c].items()
-        ],
-        kind=MovementKind.RETURN,
-        reference=number,
-        note=f"Return {number} of order {order.number}",
-    )
-    for variant_id, quantity in sorted(by_condition[ReturnCondition.DAMAGED].items()):
-        record_movement(
-            actor=actor,
-            location_id=location.pk,
-            variant_id=variant_id,
-            kind=MovementKind.DAMAGE,
-            quantity=quantity,
-            reason="returned_damaged",
-            note=f"Return {number}: returned damaged, not sellable",
-            reference=number,
-        )
-    transfer: Transfer | None = None
-    if warehouse is not None:
-        transfer = request_transfer(
-            actor=actor,
-            from_location_id=location.pk,
-            to_location_id=warehouse.pk,
-            lines=[
-                TransferLineInput(variant_id=v, quantity=q)
-                for v, q in sorted(by_condition[ReturnCondition.RESELLABLE].items())
-            ],
-            reference=number,
-            note=f"Return {number}: resellable units sent back to {warehouse.code}.",
-        )
-        ret.transfer = transfer
 
-    # Points: those earned on the units taken back, those redeemed on them given back (pro rata).
-    per_line: dict[int, int] = defaultdict(int)
-    for r in return_lines:
-        per_line[r.order_line_id] += r.quantity
-    lines_by_id = {line.pk: line for line in order_lines.values()}
-    points = reverse_for_return(
-        order=order,
-        returned_lines=[(lines_by_id[pk], q) for pk, q in sorted(per_line.items())],
-        source_id=number,
-        actor=actor,
-    )
-    ret.points_reversed = int(points.get("points_reversed", 0))
-    ret.points_restored = int(points.get("points_restored", 0))
-    ret.points_unrecovered = int(points.get("points_unrecovered", 0))
-
+def _return_events(
+    actor: Actor,
+    order: Order,
+    ret: Return,
+    return_lines: list[ReturnLine],
+    window: _Window,
+    override_reason: str,
+    transfer: Transfer | None,
+    dry_run: bool,
+) -> list[OrderEvent]:
+    """The order's timeline: returned, accepted past its window (audited too), units sent back."""
+    number = ret.number
+    refund = ret.refund_amount
     events = [
         event(
             order,
             "returned",
-            f"Return {number} at {location.code}: "
+            f"Return {number} at {ret.location.code}: "
             + ", ".join(f"{r.quantity} × {r.sku} ({r.condition}, {r.reason})" for r in return_lines)
             + f"; refund {refund} {order.currency}.",
             actor=actor,
@@ -486,12 +315,12 @@ def _create(
             refund=str(refund),
         )
     ]
-    if overridden:
+    if window.overridden:
         events.append(
             event(
                 order,
                 "return_window_override",
-                f"Return {number} accepted after the {days}-day window closed: {override_reason}",
+                f"Return {number} accepted after the {window.days}-day window closed: {override_reason}",
                 actor=actor,
                 return_number=number,
                 reason=override_reason,
@@ -504,10 +333,10 @@ def _create(
                 object_type="order",
                 object_id=order.number,
                 reason=override_reason,
-                data={"return": number, "days": days, "closed_at": closes_at.isoformat()},
+                data={"return": number, "days": window.days, "closed_at": window.closes_at.isoformat()},
             )
     if transfer is not None:
-        send_code = warehouse.code if warehouse is not None else ""
+        send_code = ret.send_to.code if ret.send_to is not None else ""
         events.append(
             event(
                 order,
@@ -517,24 +346,34 @@ def _create(
                 transfer=transfer.number,
             )
         )
+    return events
 
-    exchange_order = None
-    credit = ZERO
-    if exchange is not None:
-        exchange_order, credit = _exchange(actor, order, ret, location, exchange)
-        events.append(
-            event(
-                order,
-                "exchanged",
-                f"Return {number} exchanged for order {exchange_order.number}: {credit} {order.currency} "
-                f"credited, {ret.exchange_charged} charged.",
-                actor=actor,
-                return_number=number,
-                exchange_order=exchange_order.number,
-            )
+
+def _exchange(
+    actor: Actor,
+    order: Order,
+    ret: Return,
+    location: Location,
+    exchange: ExchangeInput,
+    events: list[OrderEvent],
+) -> Decimal:
+    """The exchange's sale, paid first with the return's value: the credit, noted in the timeline."""
+    exchange_order, credit = credit_exchange(actor, order, ret, location, exchange)
+    events.append(
+        event(
+            order,
+            "exchanged",
+            f"Return {ret.number} exchanged for order {exchange_order.number}: {credit} {order.currency} "
+            f"credited, {ret.exchange_charged} charged.",
+            actor=actor,
+            return_number=ret.number,
+            exchange_order=exchange_order.number,
         )
-    ret.refund_paid = refund - credit
-    _record_refund(ret, order, payment, method, now)
+    )
+    return credit
+
+
+def _save_figures(ret: Return) -> None:
     ret.save(
         update_fields=[
             "refund_amount",
@@ -552,126 +391,16 @@ def _create(
             "exchange_charged",
         ]
     )
+
+
+def _post_create_return_actions(
+    order: Order, ret: Return, return_lines: list[ReturnLine], events: list[OrderEvent], dry_run: bool
+) -> None:
+    """The timeline; then, unless a dry run, the webhook and the receipt email, queued with the change."""
     write_events(events)
     if not dry_run:
         record_webhook(order, "order.returned", extra={"return": webhook_payload(ret, return_lines)})
-        from orders import notifications
-
-        notifications.queue_email(order, f"return_receipt:{number}")
-    _cache(ret, return_lines)
-    return ReturnOutcome(
-        return_doc=ret,
-        lines=return_lines,
-        exchange_order=exchange_order,
-        window_closes_at=closes_at,
-        points=points,
-    )
-
-
-def _record_refund(ret: Return, order: Order, payment: Payment | None, method: str, now: datetime) -> None:
-    """The money paid back: cash handed over at the desk (a refunded cash payment on the order), else owed on
-    the original payment (`refund_due`: its provider pays it back)."""
-    amount = ret.refund_paid
-    if amount <= 0:
-        ret.status = ReturnStatus.REFUNDED
-        if ret.exchange_order_id is not None:
-            ret.refund_method = PaymentMethod.RETURN_CREDIT
-        return
-    if method == PaymentMethod.CASH:
-        ret.payment = Payment.objects.create(
-            order=order,
-            method=PaymentMethod.CASH,
-            status=PaymentStatus.REFUNDED,
-            amount=amount,
-            currency=order.currency,
-            reference=ret.number,
-            created_at=now,
-        )
-        ret.status = ReturnStatus.REFUNDED
-        return
-    ret.status = ReturnStatus.REFUND_DUE
-    if payment is None:
-        return
-    updated = Payment.objects.filter(pk=payment.pk, refund_due__lte=F("amount") - amount).update(
-        refund_due=F("refund_due") + amount, updated_at=now
-    )
-    if not updated:
-        raise _invalid(
-            "refund_method",
-            f"The original payment cannot take a refund of {amount} {order.currency}: refund in cash.",
-        )
-    ret.payment = payment
-
-
-def _exchange(
-    actor: Actor, order: Order, ret: Return, location: Location, exchange: ExchangeInput
-) -> tuple[Order, Decimal]:
-    """The new carry_out sale at the desk, paid first with the return's value; the rest is charged."""
-    try:
-        new = place_order(
-            actor=actor,
-            channel=Channel.STORE,
-            lines=list(exchange.lines),
-            fulfilment=FulfilmentInput(type=FulfilmentType.CARRY_OUT, location=location.code),
-            customer=CustomerInput(
-                email=order.customer_email,
-                first_name=order.customer_first_name,
-                last_name=order.customer_last_name,
-                phone=order.customer_phone,
-            ),
-            payment=PaymentInput(method=exchange.payment_method, status=PaymentStatus.CAPTURED),
-        )
-    except (OrderInvalid, InvalidInput) as exc:
-        errors = {f"exchange.{key}": messages for key, messages in (exc.errors or {}).items()}
-        raise InvalidInput(f"The exchange sale is invalid: {exc.detail}", errors=errors or None) from exc
-    credit = min(ret.refund_amount, new.total)
-    charged = new.total - credit
-    paid = new.payments.select_for_update().order_by("pk").first()
-    if paid is not None:
-        if charged > 0:
-            paid.amount = charged
-            paid.save(update_fields=["amount", "updated_at"])
-        else:
-            paid.method = PaymentMethod.RETURN_CREDIT
-            paid.amount = credit
-            paid.reference = ret.number
-            paid.save(update_fields=["method", "amount", "reference", "updated_at"])
-    if credit > 0 and charged > 0:
-        Payment.objects.create(
-            order=new,
-            method=PaymentMethod.RETURN_CREDIT,
-            status=PaymentStatus.CAPTURED,
-            amount=credit,
-            currency=new.currency,
-            reference=ret.number,
-        )
-    write_events(
-        [
-            event(
-                new,
-                "exchange",
-                f"Exchange for return {ret.number} of order {order.number}: {credit} {new.currency} paid by "
-                f"the return, {charged} charged.",
-                actor=actor,
-                return_number=ret.number,
-                original_order=order.number,
-            )
-        ]
-    )
-    ret.exchange_order = new
-    ret.exchange_credit = credit
-    ret.exchange_charged = charged
-    return new, credit
-
-
-def _cache(ret: Return, lines: list[ReturnLine]) -> None:
-    """`ret.lines.all()` answers these lines without a query (as prefetch_related would)."""
-    queryset = ret.lines.all()
-    queryset._result_cache = lines  # type: ignore[attr-defined]
-    queryset._prefetch_done = True  # type: ignore[attr-defined]
-    if not hasattr(ret, "_prefetched_objects_cache"):
-        ret._prefetched_objects_cache = {}  # type: ignore[attr-defined]
-    ret._prefetched_objects_cache["lines"] = queryset  # type: ignore[attr-defined]
+        notifications.queue_email(order, f"return_receipt:{ret.number}")
 
 
 def webhook_payload(ret: Return, lines: Sequence[ReturnLine]) -> dict[str, Any]:

@@ -6,12 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from orders.models import Order
+from orders.services import notifications, webhooks
 
 
 def after_commit(order: Order, event_type: str) -> None:
     """Call inside the transaction that changed the order."""
-    from orders import notifications, webhooks
-
     webhooks.record_event(order, event_type)
     notifications.queue_for(order, event_type)
 
@@ -19,6 +18,4 @@ def after_commit(order: Order, event_type: str) -> None:
 def record_webhook(order: Order, event_type: str, *, extra: dict[str, Any] | None = None) -> None:
     """The webhook event alone (the caller queues its own email); `extra` is added to the payload (a
     return's details on `order.returned`)."""
-    from orders import webhooks
-
     webhooks.record_event(order, event_type, extra=extra)

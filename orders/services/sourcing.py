@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils.module_loading import import_string
 
 from inventory.models import StockLevel
-from inventory.selectors.stock import AVAILABLE
+from inventory.selectors import AVAILABLE
 from stores.geo import distance_km
 
 

@@ -5,7 +5,7 @@ placed or ready_for_pickup -> cancelled. Anything else is an invalid transition.
 from __future__ import annotations
 
 from omni.exceptions import InvalidTransition
-from orders.models import FulfilmentType, Order, OrderStatus
+from orders.models import COMPLETED_STATUSES, FulfilmentType, Order, OrderStatus
 
 S = OrderStatus
 TRANSITIONS: dict[str, set[str]] = {
@@ -19,7 +19,7 @@ FOR_FULFILMENT: dict[str, str | None] = {
     S.SHIPPED: FulfilmentType.DELIVERY,
     S.CANCELLED: None,
 }
-COMPLETED = {S.COLLECTED, S.SHIPPED, S.COMPLETED}
+COMPLETED = COMPLETED_STATUSES
 
 
 def can_transition(order: Order, to: str) -> bool:

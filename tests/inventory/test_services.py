@@ -15,7 +15,7 @@ from inventory.exceptions import (
     SkuNotFound,
 )
 from inventory.models import Brand, Category, Product, Variant
-from inventory.services import VariantSpec, create_product
+from inventory.services import VariantSpec, catalog_checks, create_product
 from inventory.services import catalog as services
 from omni.actors import Actor
 from omni.models import AuditEntry
@@ -227,14 +227,14 @@ def test_duplicate_gtin_in_the_catalog_in_another_form():
 def test_unique_index_refusal_becomes_the_same_400(monkeypatch):
     """The check saw nothing (as when a concurrent request commits between check and insert)."""
     VariantFactory(sku="RACED")
-    real = services._duplicates
+    real = catalog_checks._duplicates
     calls = {"n": 0}
 
     def first_sees_nothing(specs, prefix):
         calls["n"] += 1
         return ({}, False) if calls["n"] == 1 else real(specs, prefix)
 
-    monkeypatch.setattr(services, "_duplicates", first_sees_nothing)
+    monkeypatch.setattr(catalog_checks, "_duplicates", first_sees_nothing)
     with pytest.raises(DuplicateSku) as excinfo:
         make(variants=[VariantSpec(sku="RACED", price=Decimal("1"))])
     assert errors_of(excinfo) == {"variants.0.sku": ["SKU RACED is already in the catalog."]}

@@ -192,7 +192,7 @@ def test_an_unknown_task_is_not_lost_silently():
 def test_order_emails_go_through_the_outbox_and_are_sent_once(django_capture_on_commit_callbacks):
     from decimal import Decimal
 
-    from orders.notifications import queue_email
+    from orders.services.notifications import queue_email
     from orders.tasks import send_order_email_task
     from tests.inventory.factories import VariantFactory
     from tests.loyalty.factories import order_with_lines

@@ -41,7 +41,7 @@ def hq(db):
     return UserFactory(username="hq", role="hq_manager")
 
 
-def _run_create(request, slug):  # a stand-in for the background-run page (omni/reports/views_jobs.py)
+def _run_create(request, slug):  # a stand-in for the background-run page (omni/reports/views/jobs.py)
     return HttpResponse("run " + slug)
 
 

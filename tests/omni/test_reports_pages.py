@@ -122,7 +122,7 @@ def test_italian_by_default(client, registered, network, hq):
 
 
 def test_pagination_keeps_filters_and_sort(client, registered, network, hq, monkeypatch):
-    monkeypatch.setattr("omni.reports.views.PER_PAGE", 2)
+    monkeypatch.setattr("omni.reports.views.pages.PER_PAGE", 2)
     client.force_login(hq)
     response = client.get(url(), {"sort": "-hold_days", "page": "2", "location": ""}, **EN)
     html = response.content.decode()

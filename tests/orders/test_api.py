@@ -270,7 +270,7 @@ def test_the_placement_answer_is_the_order_as_read_back(api, net, make_data):
     client = api()
     PromotionFactory(kind="percent", value=Decimal("10"), variant=net["jeans"])
     # nothing about the order is selected again after it is written
-    with mock.patch("orders.api.views.order_detail", side_effect=AssertionError("read back")):
+    with mock.patch("orders.api.orders.order_detail", side_effect=AssertionError("read back")):
         created = place(client, make_data())
     read = client.get(order_url(created["number"])).json()
     assert created == read

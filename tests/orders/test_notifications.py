@@ -12,7 +12,6 @@ from inventory.exceptions import InsufficientStock
 from inventory.services import record_movement
 from omni.actors import Actor
 from orders.models import OrderEmail
-from orders.notifications import send_order_email
 from orders.services import (
     CustomerInput,
     FulfilmentInput,
@@ -21,6 +20,7 @@ from orders.services import (
     place_order,
     ship_order,
 )
+from orders.services.notifications import send_order_email
 from tests.inventory.factories import VariantFactory
 from tests.stores.factories import LocationFactory, WarehouseFactory
 

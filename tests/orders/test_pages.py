@@ -12,7 +12,7 @@ from inventory.services import record_movement
 from omni.actors import Actor
 from orders.models import Order, OrderStatus, ShipmentStatus
 from orders.services import CustomerInput, FulfilmentInput, LineInput, PaymentInput, place_order
-from orders.views import BASKET_KEY
+from orders.views.till import BASKET_KEY
 from tests.inventory.factories import ProductFactory, VariantFactory
 from tests.omni.factories import UserFactory
 from tests.orders.factories import PromotionFactory

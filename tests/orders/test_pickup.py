@@ -47,7 +47,6 @@ from orders.models import (
     WebhookEvent,
     WebhookSubscription,
 )
-from orders.notifications import build_message, send_order_email
 from orders.selectors import pickup_figures
 from orders.services import (
     CustomerInput,
@@ -65,6 +64,7 @@ from orders.services import (
     short_pick,
     unlock_pickup,
 )
+from orders.services.notifications import build_message, send_order_email
 from stores.models import OpeningHours
 from tests.inventory.factories import VariantFactory
 from tests.omni.factories import UserFactory
@@ -388,7 +388,7 @@ def test_mark_ready_sets_code_and_hold_and_notifies(net, staff, django_capture_o
     order = pickup([("TEE-P", 2), ("JNS-P", 1)])
     before = timezone.now()
     with (
-        mock.patch("orders.webhooks.requests.post", return_value=mock.Mock(status_code=204)) as post,
+        mock.patch("orders.services.webhooks.requests.post", return_value=mock.Mock(status_code=204)) as post,
         django_capture_on_commit_callbacks(execute=True),  # runs the callbacks on leaving, still mocked
     ):
         mark_ready(actor=staff["associate"], number=order.number)

@@ -27,7 +27,7 @@ from orders.services import (
     mark_ready,
     place_order,
 )
-from orders.views_pickup import SCANNED_KEY
+from orders.views.pickup_desk import SCANNED_KEY
 from tests.inventory.factories import ProductFactory, VariantFactory
 from tests.omni.factories import UserFactory
 from tests.stores.factories import LocationFactory, WarehouseFactory

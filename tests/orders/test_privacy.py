@@ -47,7 +47,7 @@ def test_erasing_a_customer_anonymises_their_orders_and_keeps_the_figures(net):
     member = loyalty.enroll_member(
         email="giulia@example.it", first_name="Giulia", last_name="Rossi", actor=HQ
     )
-    with mock.patch("orders.webhooks.enqueue"):
+    with mock.patch("orders.services.webhooks.enqueue"):
         delivery = order_for("Giulia@Example.it", FulfilmentInput(type="delivery", address=ADDRESS))
         sale = order_for("giulia@example.it", FulfilmentInput(type="carry_out", location="MI-P"), "store")
         other = order_for("marco@example.it", FulfilmentInput(type="delivery", address=ADDRESS))
@@ -74,7 +74,7 @@ def test_erasing_a_customer_anonymises_their_orders_and_keeps_the_figures(net):
 
 def test_an_erased_order_still_reads_through_the_api(net, make_api_client):
     member = loyalty.enroll_member(email="giulia@example.it", actor=HQ)
-    with mock.patch("orders.webhooks.enqueue"):
+    with mock.patch("orders.services.webhooks.enqueue"):
         order = order_for("giulia@example.it", FulfilmentInput(type="delivery", address=ADDRESS))
     loyalty.erase_customer(customer=member.customer, actor=HQ, reason="GDPR request 43")
     body = make_api_client("integration").get(f"/api/v1/orders/{order.number}/").json()

@@ -1,4 +1,4 @@
-"""The channel reports (orders/reports.py) against small fixtures made with the real services: sales by
+"""The channel reports (orders/reports/) against small fixtures made with the real services: sales by
 channel (cancelled orders and units left out, local days in Europe/Rome, returns under the original channel
 at the receiving location, filters, a store manager's locations), click-and-collect (rates and median, as the
 dashboard's pickup_figures) and returns; each report with every filter set and on an empty database."""

@@ -21,7 +21,6 @@ from loyalty.services import adjust, enroll_member
 from omni.actors import Actor
 from omni.exceptions import Forbidden, InvalidInput, InvalidTransition, NotFound
 from omni.models import AuditEntry
-from orders import notifications
 from orders.exceptions import ReturnWindowClosed
 from orders.models import (
     Order,
@@ -41,6 +40,7 @@ from orders.services import (
     PaymentInput,
     ReturnLineInput,
     create_return,
+    notifications,
     place_order,
     refund_share,
 )

@@ -19,9 +19,8 @@ from inventory.exceptions import InsufficientStock
 from inventory.services import record_movement
 from omni.actors import Actor
 from omni.services import create_api_client
-from orders import webhooks
 from orders.models import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubscription
-from orders.services import CustomerInput, FulfilmentInput, LineInput, cancel_order, place_order
+from orders.services import CustomerInput, FulfilmentInput, LineInput, cancel_order, place_order, webhooks
 from orders.tasks import retry_webhooks_task
 from tests.inventory.factories import VariantFactory
 from tests.stores.factories import WarehouseFactory
@@ -63,7 +62,7 @@ def response(status: int) -> mock.Mock:
 
 
 def test_the_signature_is_the_hmac_of_the_raw_body(tee, subscription, django_capture_on_commit_callbacks):
-    with mock.patch("orders.webhooks.requests.post", return_value=response(200)) as post:
+    with mock.patch("orders.services.webhooks.requests.post", return_value=response(200)) as post:
         with django_capture_on_commit_callbacks(execute=True):
             order = place()
     assert post.call_count == 1
@@ -102,7 +101,7 @@ def test_each_order_change_writes_one_event_per_matching_subscription(tee, subsc
     WebhookSubscription.objects.create(
         name="Off", url="https://off.example/", secret="x", events=["*"], active=False
     )
-    with mock.patch("orders.webhooks.requests.post", return_value=response(204)):
+    with mock.patch("orders.services.webhooks.requests.post", return_value=response(204)):
         order = place()
         cancel_order(actor=HQ, number=order.number)
     assert list(WebhookEvent.objects.order_by("id").values_list("event_type", flat=True)) == [
@@ -118,7 +117,7 @@ def test_a_500_and_a_connection_error_are_retried_with_growing_backoff_then_fail
 ):
     settings.OMNI_WEBHOOK_MAX_ATTEMPTS = 4
     failures = [response(500), requests.ConnectionError("refused"), response(502), response(500)]
-    with mock.patch("orders.webhooks.requests.post", side_effect=failures) as post:
+    with mock.patch("orders.services.webhooks.requests.post", side_effect=failures) as post:
         place()  # not committed under the test transaction: only the retry task sends
         delivery = WebhookDelivery.objects.get()
         waits = []
@@ -137,13 +136,13 @@ def test_a_500_and_a_connection_error_are_retried_with_growing_backoff_then_fail
     assert [round(w / timedelta(minutes=1)) for w in waits] == [1, 2, 4]
     assert delivery.status == DeliveryStatus.FAILED and delivery.next_attempt_at is None
     assert delivery.last_response_code == 500 and delivery.last_error == "HTTP 500"
-    with mock.patch("orders.webhooks.requests.post") as post:
+    with mock.patch("orders.services.webhooks.requests.post") as post:
         assert webhooks.deliver(delivery.pk) == "skipped"
     post.assert_not_called()
 
 
 def test_a_connection_error_is_recorded(tee, subscription):
-    with mock.patch("orders.webhooks.requests.post", side_effect=requests.Timeout("slow")):
+    with mock.patch("orders.services.webhooks.requests.post", side_effect=requests.Timeout("slow")):
         place()
         retry_webhooks_task.delay()
     delivery = WebhookDelivery.objects.get()
@@ -154,13 +153,13 @@ def test_a_connection_error_is_recorded(tee, subscription):
 def test_nothing_is_lost_when_the_broker_is_down(tee, subscription, django_capture_on_commit_callbacks):
     with (
         mock.patch("orders.tasks.deliver_webhook_task.delay", side_effect=BrokerError("no broker")),
-        mock.patch("orders.webhooks.requests.post") as post,
+        mock.patch("orders.services.webhooks.requests.post") as post,
         django_capture_on_commit_callbacks(execute=True),
     ):
         order = place()
     post.assert_not_called()
     assert order.pk and WebhookDelivery.objects.get().status == "pending"
-    with mock.patch("orders.webhooks.requests.post", return_value=response(200)) as post:
+    with mock.patch("orders.services.webhooks.requests.post", return_value=response(200)) as post:
         assert retry_webhooks_task.delay().get() == {"delivered": 1, "pending": 0, "failed": 0}
         assert retry_webhooks_task.delay().get() == {"delivered": 0, "pending": 0, "failed": 0}
     assert post.call_count == 1
@@ -170,7 +169,7 @@ def test_nothing_is_lost_when_the_broker_is_down(tee, subscription, django_captu
 def test_a_delivery_locked_by_another_worker_is_skipped(tee, subscription):
     place()
     delivery = WebhookDelivery.objects.get()
-    with mock.patch("orders.webhooks.requests.post", return_value=response(200)) as post:
+    with mock.patch("orders.services.webhooks.requests.post", return_value=response(200)) as post:
         # another worker has claimed it: its lease pushed the next attempt into the future
         WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now() + webhooks.LEASE)
         assert webhooks.deliver(delivery.pk) == "skipped"
@@ -184,7 +183,7 @@ def test_two_workers_never_claim_the_same_delivery(tee, subscription):
 
     from django.db import connection
 
-    with mock.patch("orders.webhooks.enqueue"):
+    with mock.patch("orders.services.webhooks.enqueue"):
         place()
     delivery = WebhookDelivery.objects.get()
     claimed: list[object] = []
@@ -212,7 +211,7 @@ def test_two_workers_never_claim_the_same_delivery(tee, subscription):
         thread.join(10)
         assert locked.pk and claimed == [0]
     # after the claim commits, its lease keeps the delivery from a second worker while the first sends
-    with mock.patch("orders.webhooks.requests.post", side_effect=slow_post):
+    with mock.patch("orders.services.webhooks.requests.post", side_effect=slow_post):
 
         def first_worker():
             try:

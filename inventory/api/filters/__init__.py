@@ -1,0 +1,1 @@
+"""The inventory API's FilterSets, one module per area (catalog, stock)."""

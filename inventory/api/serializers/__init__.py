@@ -1,0 +1,1 @@
+"""The inventory API's serializers, one module per area (catalog, stock)."""

@@ -1,0 +1,1 @@
+"""The loyalty API's FilterSets, one module per area (members)."""

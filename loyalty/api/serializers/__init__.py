@@ -1,0 +1,1 @@
+"""The loyalty API's serializers, one module per area (members)."""

@@ -1,1 +1,0 @@
-"""Demo and benchmark data for `make run` and `make bench`."""

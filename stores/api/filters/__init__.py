@@ -1,0 +1,1 @@
+"""The stores API's FilterSets, one module per area (locations)."""

@@ -1,0 +1,1 @@
+"""The stores API's serializers, one module per area (locations)."""

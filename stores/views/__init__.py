@@ -1,0 +1,1 @@
+"""Staff pages of the stores app, one module per area (locations and the current-location switcher)."""
