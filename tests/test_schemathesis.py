@@ -40,6 +40,7 @@ def bearer(make_api_client) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
+pytestmark = pytest.mark.slow
 
 
 @schema.parametrize()

@@ -16,7 +16,7 @@ from inventory.selectors import stock_drift
 from omni.models import ApiClient, StaffRole, User
 from stores.models import Location, OpeningHours, StaffMembership
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 NO_HISTORY = ("--orders", "0", "--movements", "0")
 

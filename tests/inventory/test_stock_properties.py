@@ -14,7 +14,7 @@ from omni.exceptions import DomainError
 from tests.inventory.factories import VariantFactory
 from tests.stores.factories import LocationFactory, WarehouseFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 SYSTEM = Actor.system()
 
 location_index = st.integers(0, 2)

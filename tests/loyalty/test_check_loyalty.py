@@ -117,6 +117,7 @@ def test_a_completed_member_order_that_did_not_earn_is_drift(member):
     assert _run()[1] is None
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_exit_codes_from_the_command_line(member):
     _books(member)

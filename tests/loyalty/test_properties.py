@@ -29,7 +29,7 @@ from tests.inventory.factories import VariantFactory
 from tests.loyalty.conftest import HQ, assert_books_balance
 from tests.loyalty.factories import order_with_lines
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 EMAIL = "prop@example.it"
 OPS = st.one_of(

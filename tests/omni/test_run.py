@@ -16,7 +16,7 @@ from omni.dburl import url_for
 from tests.conftest import _free_port
 from tests.processes import Child
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from tests.inventory.factories import VariantFactory
 from tests.stores.factories import WarehouseFactory
 from tools.bench import placement as bench
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Database: {where}")
         try:
             call_command("migrate", interactive=False, verbosity=0)
-            location_model = apps.get_model("stores", "Location")
+            location_model = apps.get_model(settings.OMNI_LOCATION_MODEL)
             if not no_seed and not location_model.objects.exists():
                 if settings.DEBUG:
                     self.stdout.write("Empty database: seeding the demo network (once)...")
