@@ -71,87 +71,109 @@ def seed_demo_activity(locations: Sequence[Location], variants: Sequence[Variant
     actor = Actor.system()
     stores = [loc for loc in locations if loc.kind == "store"]
     pickup_stores = [loc for loc in stores if loc.click_and_collect] or stores
-    return_stores = [loc for loc in stores if loc.accepts_returns]
     placed: list[Any] = []
     with _quietly():
-        for n in range(1, MEMBERS + 1):
-            who = _customer(random.Random(n), n)
-            enroll_member(email=who.email, first_name=who.first_name, last_name=who.last_name, actor=actor)
+        _enroll_members(actor)
         for n in range(1, ORDERS + 1):
             customer = _customer(random.Random(n % (MEMBERS * 2) + 1), n % (MEMBERS * 2) + 1)
             kind = rng.choices(["carry_out", "pickup", "delivery"], weights=[5, 3, 2])[0]
             try:
                 if kind == "carry_out":
-                    store = rng.choice(stores)
-                    order = services.place_order(
-                        actor=actor,
-                        channel="store",
-                        lines=[
-                            services.LineInput(sku, rng.randint(1, 2))
-                            for sku in _in_stock(store, variants, rng, 2)
-                        ],
-                        fulfilment=services.FulfilmentInput(type="carry_out", location=store.code),
-                        customer=customer,
-                        payment=services.PaymentInput(method=rng.choice(["card", "cash"]), status="captured"),
-                    )
+                    order = _till_sale(actor, rng.choice(stores), variants, rng, customer)
                 elif kind == "pickup":
-                    store = rng.choice(pickup_stores)
-                    order = services.place_order(
-                        actor=actor,
-                        channel=rng.choice(["web", "app", "kiosk"]),
-                        lines=[services.LineInput(sku, 1) for sku in _in_stock(store, variants, rng, 2)],
-                        fulfilment=services.FulfilmentInput(type="pickup", location=store.code),
-                        customer=customer,
-                        payment=services.PaymentInput(method="card", status="authorised"),
-                    )
-                    step = rng.random()
-                    if step < 0.7:
-                        order = services.mark_ready(actor=actor, number=order.number)
-                    if step < 0.4:
-                        order = services.collect(actor=actor, number=order.number, code=order.pickup_code)
+                    order = _pickup(actor, rng.choice(pickup_stores), variants, rng, customer)
                 else:
-                    city, postcode, lat, lng = rng.choice(CITIES)
-                    order = services.place_order(
-                        actor=actor,
-                        channel=rng.choice(["web", "app", "phone", "marketplace"]),
-                        lines=[
-                            services.LineInput(sku, 1)
-                            for sku in _in_stock(rng.choice(locations), variants, rng, 2)
-                        ],
-                        fulfilment=services.FulfilmentInput(
-                            type="delivery",
-                            address={
-                                "line1": f"Via Roma {n}",
-                                "city": city,
-                                "postcode": postcode,
-                                "country": "IT",
-                                "latitude": lat,
-                                "longitude": lng,
-                            },
-                        ),
-                        customer=customer,
-                        payment=services.PaymentInput(method="card", status="captured"),
-                    )
-                    if rng.random() < 0.5:
-                        order = services.ship_order(actor=actor, number=order.number, carrier="BRT")
+                    order = _delivery(actor, n, locations, variants, rng, customer)
             except DomainError:
                 continue  # a basket that found a line short: the till would have said so
             placed.append(order)
-        # brought back to the store that sold them (a SKU it carries, so no new stock level)
-        returnable = {loc.pk for loc in return_stores}
-        sold_at_tills = [
-            o for o in placed if o.fulfilment_type == "carry_out" and o.location_id in returnable
-        ]
-        for order in sold_at_tills[:RETURNS]:
-            line = order.lines.first()
-            services.create_return(
-                actor=actor,
-                order_number=order.number,
-                location_code=order.location.code,
-                lines=[
-                    services.ReturnLineInput(
-                        sku=line.sku, quantity=1, condition="resellable", reason="wrong_size"
-                    )
-                ],
-            )
+        _returns_at_tills(actor, placed, [loc for loc in stores if loc.accepts_returns])
     return len(placed)
+
+
+def _enroll_members(actor: Actor) -> None:
+    for n in range(1, MEMBERS + 1):
+        who = _customer(random.Random(n), n)
+        enroll_member(email=who.email, first_name=who.first_name, last_name=who.last_name, actor=actor)
+
+
+def _till_sale(
+    actor: Actor, store: Location, variants: Sequence[Variant], rng: random.Random, customer: Any
+) -> Any:
+    return services.place_order(
+        actor=actor,
+        channel="store",
+        lines=[services.LineInput(sku, rng.randint(1, 2)) for sku in _in_stock(store, variants, rng, 2)],
+        fulfilment=services.FulfilmentInput(type="carry_out", location=store.code),
+        customer=customer,
+        payment=services.PaymentInput(method=rng.choice(["card", "cash"]), status="captured"),
+    )
+
+
+def _pickup(
+    actor: Actor, store: Location, variants: Sequence[Variant], rng: random.Random, customer: Any
+) -> Any:
+    """An online order collected in store: most made ready, some collected already."""
+    order = services.place_order(
+        actor=actor,
+        channel=rng.choice(["web", "app", "kiosk"]),
+        lines=[services.LineInput(sku, 1) for sku in _in_stock(store, variants, rng, 2)],
+        fulfilment=services.FulfilmentInput(type="pickup", location=store.code),
+        customer=customer,
+        payment=services.PaymentInput(method="card", status="authorised"),
+    )
+    step = rng.random()
+    if step < 0.7:
+        order = services.mark_ready(actor=actor, number=order.number)
+    if step < 0.4:
+        order = services.collect(actor=actor, number=order.number, code=order.pickup_code)
+    return order
+
+
+def _delivery(
+    actor: Actor,
+    n: int,
+    locations: Sequence[Location],
+    variants: Sequence[Variant],
+    rng: random.Random,
+    customer: Any,
+) -> Any:
+    """A home delivery to one of the demo's cities: half of them shipped already."""
+    city, postcode, lat, lng = rng.choice(CITIES)
+    address = {
+        "line1": f"Via Roma {n}",
+        "city": city,
+        "postcode": postcode,
+        "country": "IT",
+        "latitude": lat,
+        "longitude": lng,
+    }
+    order = services.place_order(
+        actor=actor,
+        channel=rng.choice(["web", "app", "phone", "marketplace"]),
+        lines=[services.LineInput(sku, 1) for sku in _in_stock(rng.choice(locations), variants, rng, 2)],
+        fulfilment=services.FulfilmentInput(type="delivery", address=address),
+        customer=customer,
+        payment=services.PaymentInput(method="card", status="captured"),
+    )
+    if rng.random() < 0.5:
+        order = services.ship_order(actor=actor, number=order.number, carrier="BRT")
+    return order
+
+
+def _returns_at_tills(actor: Actor, placed: list[Any], return_stores: list[Location]) -> None:
+    """A few till sales brought back to the store that sold them (a SKU it carries: no new stock level)."""
+    returnable = {loc.pk for loc in return_stores}
+    sold_at_tills = [o for o in placed if o.fulfilment_type == "carry_out" and o.location_id in returnable]
+    for order in sold_at_tills[:RETURNS]:
+        line = order.lines.first()
+        services.create_return(
+            actor=actor,
+            order_number=order.number,
+            location_code=order.location.code,
+            lines=[
+                services.ReturnLineInput(
+                    sku=line.sku, quantity=1, condition="resellable", reason="wrong_size"
+                )
+            ],
+        )

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from stores.models import Location, LocationKind, OpeningHours, location_code_validator
+from stores.services.locations import EDITABLE_FIELDS
 
 
 @extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "09:30"})
@@ -137,29 +138,7 @@ class LocationOut(serializers.ModelSerializer):
 
     class Meta:
         model = Location
-        fields = [
-            "code",
-            "name",
-            "kind",
-            "address",
-            "postcode",
-            "city",
-            "country",
-            "latitude",
-            "longitude",
-            "phone",
-            "email",
-            "timezone",
-            "click_and_collect",
-            "ships",
-            "accepts_returns",
-            "pickup_hold_days",
-            "preparation_minutes",
-            "default_safety_stock",
-            "active",
-            "opening_hours",
-            "distance_km",
-        ]
+        fields = ["code", *EDITABLE_FIELDS, "opening_hours", "distance_km"]
 
     def get_distance_km(self, obj: Location) -> float | None:
         """Kilometres from `near`, when the list was asked with `?near=LAT,LNG`; else null."""
