@@ -21,7 +21,7 @@ help:
 	@echo "make test-fast    the tests without browser, real servers or slow ones (the inner loop)"
 	@echo "make lint         ruff, mypy and the import contracts (lint-imports)"
 	@echo "make worker       a Celery worker with beat (needs CELERY_BROKER_URL)"
-	@echo "make bench        benchmarks at retail scale, written to docs/PERFORMANCE.md"
+	@echo "make bench        benchmarks at retail scale, written to .omni/bench/ (latest.md, latest.json)"
 	@echo "make lock         re-resolve requirements/*.txt after editing pyproject.toml (keeps current pins)"
 	@echo "make lock-upgrade move every pin to the newest release pyproject.toml allows (a deliberate upgrade)"
 
@@ -74,7 +74,8 @@ worker: $(STAMP)
 	@test -n "$$CELERY_BROKER_URL" || { echo "Set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0): without a broker tasks run eagerly in process."; exit 2; }
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) -m celery -A omni worker --beat --loglevel=INFO --concurrency=2
 
-# tools/bench (not packaged); `make bench BENCH_ARGS="--only reports"` for the reports alone.
+# tools/bench (not packaged): figures to .omni/bench/<timestamp>.md and latest.md/.json (docs/PERFORMANCE.md is
+# edited by hand). `make bench BENCH_ARGS="--only stock --seconds 10"`, or "--only reports", for one part.
 bench: $(STAMP)
 	DJANGO_DEBUG=1 $(PY) -m tools.bench $(BENCH_ARGS)
 

@@ -458,3 +458,95 @@ class StockCheckRun(models.Model):
 
     def __str__(self) -> str:
         return f"stock check {self.started_at:%Y-%m-%d %H:%M}: {self.drift_count} drift"
+
+
+# --- Report summaries (inventory.services.stock_summary) ------------------------------------------
+# Derived tables behind the stock position, exceptions and ageing summary reports. No service writes them:
+# PostgreSQL triggers on the stock levels, variants and products (migration 0005) append delta rows (the
+# new figures of the changed rows minus the old ones) in the writer's own transaction, and a fold adds the
+# deltas into the summary rows. Writers only ever INSERT deltas, so no sale waits on a summary row.
+# Ids are plain integers (no FK), as in orders.SalesDay: derived data takes no locks on the rows it names.
+
+
+class StockSummaryFigures(models.Model):
+    """Per location x category x brand: what the stock levels add up to (every level, on hand or not)."""
+
+    location_id = models.IntegerField()
+    category_id = models.IntegerField()
+    brand_id = models.IntegerField()
+    levels = models.BigIntegerField(default=0)  # stock level rows (SKUs carried)
+    skus_stocked = models.BigIntegerField(default=0)  # on_hand > 0
+    on_hand = models.BigIntegerField(default=0)
+    reserved = models.BigIntegerField(default=0)
+    available = models.BigIntegerField(default=0)  # sum of max(on_hand - reserved - safety_stock, 0)
+    cost_cents = models.BigIntegerField(default=0)  # sum of on_hand x cost_cents (no cost price: 0)
+    units_without_cost = models.BigIntegerField(default=0)
+    retail_cents = models.BigIntegerField(default=0)
+    out_of_stock = models.BigIntegerField(default=0)  # on_hand - reserved <= 0
+    below_safety = models.BigIntegerField(default=0)  # 0 < on_hand - reserved < safety_stock
+    below_reorder = models.BigIntegerField(default=0)  # reorder_point > 0 and available < reorder_point
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.location_id}/{self.category_id}/{self.brand_id}: {self.levels} levels"
+
+
+class StockSummary(StockSummaryFigures):
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location_id", "category_id", "brand_id"], name="stock_summary_unique"
+            )
+        ]
+
+
+class StockSummaryDelta(StockSummaryFigures):
+    """Appended by the triggers, removed by the fold (which adds them into StockSummary)."""
+
+
+class StockAgeSummaryFigures(models.Model):
+    """Per location x category x brand x local day of the last sale (settings.TIME_ZONE; NULL: never
+    sold): the levels with stock on hand. The report turns days into age buckets when it reads, so the
+    summary never ages."""
+
+    location_id = models.IntegerField()
+    category_id = models.IntegerField()
+    brand_id = models.IntegerField()
+    last_sale_day = models.DateField(null=True)
+    skus = models.BigIntegerField(default=0)
+    on_hand = models.BigIntegerField(default=0)
+    cost_cents = models.BigIntegerField(default=0)
+    retail_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.location_id}/{self.category_id}/{self.brand_id}/{self.last_sale_day}: {self.skus} SKUs"
+
+
+class StockAgeSummary(StockAgeSummaryFigures):
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location_id", "category_id", "brand_id", "last_sale_day"],
+                name="stock_age_summary_unique",
+                nulls_distinct=False,
+            )
+        ]
+
+
+class StockAgeSummaryDelta(StockAgeSummaryFigures):
+    """Appended by the triggers, removed by the fold (which adds them into StockAgeSummary)."""
+
+
+class StockSummaryState(models.Model):
+    """One row (pk 1): when the summaries were last folded and last rebuilt."""
+
+    folded_at = models.DateTimeField(null=True)
+    built_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"stock summaries folded {self.folded_at}, built {self.built_at}"

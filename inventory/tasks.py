@@ -35,3 +35,13 @@ def check_stock_task() -> dict[str, int]:
 
     run = run_stock_check()
     return {"run": run.pk, "drift": run.drift_count}
+
+
+@shared_task(name="inventory.tasks.fold_stock_summaries_task", max_retries=0)
+def fold_stock_summaries_task() -> dict[str, int | bool]:
+    """Every OMNI_SUMMARY_REFRESH_MINUTES (beat): fold the stock summaries' deltas into their rows, so a
+    stock report page has few to add up. Skips when another fold is running (it does the work)."""
+    from inventory.services.stock_summary import fold_stock_summaries
+
+    done = fold_stock_summaries()
+    return {"folded": done.folded, "rows": done.rows}

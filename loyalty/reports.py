@@ -10,11 +10,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from loyalty import conf
+from omni.db_router import report_connection
 from omni.reports.base import SQL, Chart, Column, Figure, Kind, Report, ReportFilters, register_report
 
 # ledger entries by what they mean for the programme; merges move points between two members of the same
@@ -203,7 +203,7 @@ class LoyaltyReport(Report):
         date_from, date_to = _days(filters, self.default_days)
         start, end = _bounds(date_from, date_to, filters.tz)
         here_sql, here_params = _here(filters)
-        with connection.cursor() as cursor:
+        with report_connection().cursor() as cursor:
             cursor.execute(
                 f"""
                 SELECT (SELECT count(*) FROM loyalty_member WHERE status = 'active'),

@@ -12,8 +12,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
-# Keys of OPTIONS that are part of the address itself, not libpq options to pass on.
+# Keys of OPTIONS that are part of the address itself, or options of Django and psycopg rather than libpq
+# (a child reads those from its own settings), not libpq options to pass on.
 _ADDRESS_KEYS = {"host", "port"}
+_NOT_LIBPQ = {"server_side_binding", "prepare_threshold", "isolation_level", "assume_role", "pool"}
 
 
 def url_for(params: dict[str, Any], name: str | None = None) -> str:
@@ -27,7 +29,10 @@ def url_for(params: dict[str, Any], name: str | None = None) -> str:
     query = {
         key: str(value)
         for key, value in options.items()
-        if key not in _ADDRESS_KEYS and isinstance(value, str | int) and not isinstance(value, bool)
+        if key not in _ADDRESS_KEYS
+        and key not in _NOT_LIBPQ
+        and isinstance(value, str | int)
+        and not isinstance(value, bool)
     }
     if host.startswith("/"):
         # A Unix socket folder: libpq takes it as the host parameter, the port names the socket file.

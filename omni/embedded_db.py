@@ -41,7 +41,28 @@ def database_url(*, start: bool = True) -> str:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+        _preload_statement_statistics(conn)
     return server.get_uri(DATABASE_NAME)
+
+
+def _preload_statement_statistics(conn) -> None:  # type: ignore[no-untyped-def]
+    """Have the server load pg_stat_statements (shipped with the embedded PostgreSQL) from its next start:
+    `make bench` counts statements per order with it. ALTER SYSTEM writes postgresql.auto.conf; a running
+    server is not restarted here (other processes may be using it): `manage.py embedded_db stop`, and the
+    next use starts it with the library."""
+    library = "pg_stat_statements"
+    loaded = conn.execute("SELECT current_setting('shared_preload_libraries')").fetchone()[0]
+    if library in loaded:
+        return
+    pending = conn.execute(
+        "SELECT 1 FROM pg_file_settings WHERE name = 'shared_preload_libraries' AND setting LIKE %s",
+        [f"%{library}%"],
+    ).fetchone()
+    libdir = conn.execute("SELECT setting FROM pg_config WHERE name = 'PKGLIBDIR'").fetchone()
+    if pending or libdir is None or not (Path(libdir[0]) / f"{library}.so").exists():
+        return
+    names = [name.strip() for name in loaded.split(",") if name.strip()] + [library]
+    conn.execute(f"ALTER SYSTEM SET shared_preload_libraries = {', '.join(repr(n) for n in names)}")
 
 
 def is_running() -> bool:

@@ -297,3 +297,16 @@ class AttemptCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key}: {self.failures}"
+
+
+class CacheVersion(models.Model):
+    """The version of a kind of rarely written data that processes keep in memory (the catalog, the
+    locations, the promotions, the API clients, the webhook subscriptions). A statement trigger on each
+    underlying table sets a fresh number from a sequence in the writing transaction (omni.cache_versions):
+    a process compares it with the number its copy was built at and reloads when they differ."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    version = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"

@@ -16,6 +16,10 @@ this is the small one Omni needs, on the database it already has:
   or failed earlier. Tasks run at least once, and every task named here is idempotent, so once.
 - Without a broker (development, tests) a message runs in process right after commit.
 
+`with batch():` around a service that sets off several tasks (placing an order: the low-stock check, the
+confirmation email) writes them as one message: one INSERT, one publish, one claim per change. The batch's
+tasks run in order in one worker run; a failure retries the batch, and every task is idempotent.
+
 `publish_task(task_name, *args)` is the same non-blocking publish for callers that keep their own durable
 state and sweeper (webhook deliveries).
 """
@@ -26,7 +30,8 @@ import importlib
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -39,6 +44,8 @@ from omni.models import OutboxMessage
 logger = logging.getLogger("omni.outbox")
 
 RUN_TASK = "omni.tasks.run_outbox_task"
+BATCH = "omni.outbox.batch"  # a message whose args are [[task_name, args], ...]
+_batching = threading.local()
 _breaker = threading.Lock()
 _broker_down_until = 0.0  # time.monotonic() before which this process does not try the broker
 
@@ -72,12 +79,48 @@ def task_named(name: str) -> Any:
 
 
 def enqueue(task_name: str, *args: Any) -> None:
-    """Record `task_name(*args)` in the caller's transaction (args must be JSON); publish it after commit."""
+    """Record `task_name(*args)` in the caller's transaction (args must be JSON); publish it after commit.
+    Inside `batch()`, it joins the batch's one message."""
+    collected = getattr(_batching, "tasks", None)
+    if collected is not None:
+        collected.append([task_name, list(args)])
+        return
+    _write(task_name, list(args))
+
+
+def _write(task_name: str, args: list[Any]) -> None:
     message = OutboxMessage.objects.create(
-        task=task_name, args=list(args), available_at=timezone.now() + publish_grace()
+        task=task_name, args=args, available_at=timezone.now() + publish_grace()
     )
     message_id = message.pk
     transaction.on_commit(lambda: publish([message_id]), robust=True)
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Collect the tasks enqueued inside into one message, written when the block ends (still inside the
+    caller's transaction); nothing is written when the block raises. A batch inside a batch joins it."""
+    if getattr(_batching, "tasks", None) is not None:
+        yield
+        return
+    _batching.tasks = []
+    try:
+        yield
+        tasks = _batching.tasks
+    finally:
+        _batching.tasks = None
+    if len(tasks) == 1:
+        _write(tasks[0][0], tasks[0][1])
+    elif tasks:
+        _write(BATCH, tasks)
+
+
+def _run_task(task_name: str, args: list[Any]) -> None:
+    if task_name == BATCH:
+        for name, task_args in args:
+            task_named(name).run(*task_args)
+        return
+    task_named(task_name).run(*args)
 
 
 def publish_task(task_name: str, *args: Any) -> bool:
@@ -142,7 +185,7 @@ def run_message(*, message_id: int) -> bool:
     if message is None:
         return False
     try:
-        task_named(message.task).run(*message.args)
+        _run_task(message.task, message.args)
     except Exception as exc:  # noqa: BLE001 - a failing task is retried by the sweeper, never lost
         _failed(message, exc)
         return False

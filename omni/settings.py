@@ -125,9 +125,35 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if not env_bool("OMNI_DB_JIT", False):
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = (_options.get("options", "") + " -c jit=off").strip()
+# Server-side binding: parameters travel apart from the SQL, so psycopg can PREPARE a statement once per
+# connection and later executions skip parsing and planning (measured on order placement: PostgreSQL spent
+# two thirds of its time parsing and planning). A statement is prepared from its Nth execution
+# (OMNI_DB_PREPARE_THRESHOLD, default 1; "none" never prepares). Prepared statements live in one server
+# session: behind PgBouncer in transaction pooling set OMNI_DB_PREPARE_THRESHOLD=none (docs/OPERATIONS.md).
+if env_bool("OMNI_DB_SERVER_SIDE_BINDING", True):
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["server_side_binding"] = True
+    _threshold = os.environ.get("OMNI_DB_PREPARE_THRESHOLD", "1").strip().lower()
+    _options["prepare_threshold"] = None if _threshold in ("", "none") else int(_threshold)
 DATABASES["default"].setdefault("TEST", {})
 if os.environ.get("OMNI_TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"]["NAME"] = os.environ["OMNI_TEST_DATABASE_NAME"]
+# A read replica (optional): the managers' reports and exports read from it, nothing else (omni/db_router.py;
+# docs/OPERATIONS.md, "Scaling past one box"). The same options as the primary, and a short connect timeout:
+# a replica that does not answer sends the reports to the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    _replica = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+    if _replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be postgres://... (a PostgreSQL standby).")
+    _replica["CONN_HEALTH_CHECKS"] = True
+    _replica_options = _replica.setdefault("OPTIONS", {})
+    for _key, _value in DATABASES["default"].get("OPTIONS", {}).items():
+        _replica_options.setdefault(_key, _value)
+    _replica_options.setdefault("connect_timeout", 3)
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["omni.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "omni.User"
@@ -336,6 +362,9 @@ OMNI_OUTBOX_PUBLISH_GRACE_SECONDS = int(os.environ.get("OMNI_OUTBOX_PUBLISH_GRAC
 OMNI_OUTBOX_RUN_LEASE_SECONDS = int(os.environ.get("OMNI_OUTBOX_RUN_LEASE_SECONDS", "900"))
 OMNI_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OMNI_OUTBOX_MAX_ATTEMPTS", "10"))
 OMNI_BROKER_BACKOFF_SECONDS = int(os.environ.get("OMNI_BROKER_BACKOFF_SECONDS", "15"))
+# The reports' summaries (the daily sales, the stock summaries) are refreshed by beat this often; their pages
+# say so ("figures as of ..., refreshed every N minutes"). A divisor of 60.
+OMNI_SUMMARY_REFRESH_MINUTES = 5
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "omni-drain-outbox": {"task": "omni.tasks.drain_outbox_task", "schedule": 60.0},
     "loyalty-expire-points-daily": {
@@ -372,7 +401,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
     "orders-refresh-sales-summary": {
         "task": "orders.tasks.refresh_sales_summary_task",
-        "schedule": crontab(minute="*/5"),
+        "schedule": crontab(minute=f"*/{OMNI_SUMMARY_REFRESH_MINUTES}"),
+    },
+    "inventory-fold-stock-summaries": {
+        "task": "inventory.tasks.fold_stock_summaries_task",
+        "schedule": crontab(minute=f"*/{OMNI_SUMMARY_REFRESH_MINUTES}"),
     },
     "orders-expire-pickups": {
         "task": "orders.tasks.expire_pickups_task",

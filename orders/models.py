@@ -145,6 +145,15 @@ class Order(models.Model):
                 name="order_pickup_expiry",
                 condition=Q(status__in=["placed", "ready_for_pickup"], expires_at__isnull=False),
             ),
+            # the click-and-collect report (orders.reports.pickup): pickups by store and time, with every
+            # column it reads, so a year of them is an index-only scan already grouped by store (the
+            # visibility map must be current: docs/OPERATIONS.md, "Keeping the planner informed")
+            models.Index(
+                fields=["location", "created_at"],
+                include=["ready_at", "promised_ready_at", "status", "cancel_reason", "channel"],
+                name="order_pickup_report",
+                condition=Q(fulfilment_type="pickup", location__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

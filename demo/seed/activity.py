@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 
 from demo.seed import data
 from inventory.models import StockLevel, Variant
@@ -78,12 +79,13 @@ def seed_demo_activity(locations: Sequence[Location], variants: Sequence[Variant
             customer = _customer(random.Random(n % (MEMBERS * 2) + 1), n % (MEMBERS * 2) + 1)
             kind = rng.choices(["carry_out", "pickup", "delivery"], weights=[5, 3, 2])[0]
             try:
-                if kind == "carry_out":
-                    order = _till_sale(actor, rng.choice(stores), variants, rng, customer)
-                elif kind == "pickup":
-                    order = _pickup(actor, rng.choice(pickup_stores), variants, rng, customer)
-                else:
-                    order = _delivery(actor, n, locations, variants, rng, customer)
+                with transaction.atomic():  # each order its own (sub)transaction: a short basket is skipped
+                    if kind == "carry_out":
+                        order = _till_sale(actor, rng.choice(stores), variants, rng, customer)
+                    elif kind == "pickup":
+                        order = _pickup(actor, rng.choice(pickup_stores), variants, rng, customer)
+                    else:
+                        order = _delivery(actor, n, locations, variants, rng, customer)
             except DomainError:
                 continue  # a basket that found a line short: the till would have said so
             placed.append(order)

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from inventory import selectors, services
 from inventory.api.filters.catalog import ProductFilter, VariantFilter
 from inventory.api.serializers import catalog as io
-from inventory.api.serializers.stock import AvailabilityOut, AvailabilityQuery
+from inventory.api.serializers.stock import AvailabilityOut, AvailabilityQuery, availability_query
 from inventory.exceptions import ProductNotFound, SkuNotFound
 from inventory.models import Product, Variant
 from omni.actors import Actor
@@ -204,10 +204,12 @@ class SkuViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CatalogViewSe
     )
     @action(detail=True, methods=["get"])
     def availability(self, request: Request, sku: str) -> Response:
-        query = parse(AvailabilityQuery, request.query_params.dict())
-        result = selectors.availability(
-            variant=self.get_object(),
-            near=query.get("near"),
-            click_and_collect=query.get("click_and_collect"),
+        # The busiest read of the e-shop and the kiosks: plain data from the selector straight to JSON, no
+        # model instance or serializer per location (AvailabilityOut documents the shape).
+        query = availability_query(request.query_params)
+        answer = selectors.sku_availability(
+            sku, near=query.get("near"), click_and_collect=query.get("click_and_collect")
         )
-        return Response(AvailabilityOut(result).data)
+        if answer is None:
+            raise SkuNotFound(f"No SKU {sku} in the catalog.")
+        return Response(answer)

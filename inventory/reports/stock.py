@@ -1,6 +1,8 @@
 """Stock reports on the live levels: position (on hand, available, value), exceptions (out of stock, below
 safety), ageing (days since the last sale, cover). One aggregate SQL statement each, over the stock levels
-of active locations (an inactive location keeps its rows but no longer trades: it would only add noise)."""
+of active locations (an inactive location keeps its rows but no longer trades: it would only add noise).
+Position, exceptions and the ageing summary read the stock summaries (a few rows per location, kept by
+triggers: inventory/summaries.py) instead of millions of levels, with the same figures."""
 
 from __future__ import annotations
 
@@ -9,10 +11,12 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from inventory import summaries
 from inventory.reports.filters import (
     BRAND,
     CATEGORY,
@@ -25,7 +29,8 @@ from inventory.reports.filters import (
     needs_product,
     restrict_products,
 )
-from omni.reports.base import SQL, Chart, Column, Kind, Label, ReportFilters
+from inventory.services.stock_summary import fold_stock_summaries, summary_tz
+from omni.reports.base import SQL, Chart, Column, Freshness, Kind, Label, ReportFilters
 from omni.reports.sql import Where, restrict_locations
 
 if TYPE_CHECKING:
@@ -45,7 +50,49 @@ def stock_scope(filters: ReportFilters) -> Where:
     return where
 
 
-class StockPositionReport(StockReport):
+def summary_rows(summary: str, delta: str, columns: tuple[str, ...]) -> str:
+    """A summary's rows and its deltas not folded yet (alias x): summed by key, the live figures."""
+    cols = ", ".join(("location_id", "category_id", "brand_id", *columns))
+    return f"(SELECT {cols} FROM {summary} UNION ALL SELECT {cols} FROM {delta}) x"
+
+
+def summary_scope(filters: ReportFilters) -> Where:
+    """The summary rows (alias x) of the locations in scope and the chosen products."""
+    where = Where()
+    restrict_locations(where, filters, "x.location_id")
+    restrict_products(where, filters, product="x")
+    return where
+
+
+class SummarisedStockReport(StockReport):
+    """A stock report read from the stock summaries (inventory.services.stock_summary) rather than from every
+    stock level: the summary rows plus the deltas the triggers appended since the last fold, so the figures
+    are those of the live query (`live_query`, kept for other time zones and the tests) at any moment. The
+    page folds the deltas first, so it has few to add."""
+
+    def uses_summary(self, filters: ReportFilters) -> bool:
+        return filters.tz == summary_tz()
+
+    def refresh(self, filters: ReportFilters) -> None:
+        if self.uses_summary(filters):
+            fold_stock_summaries()
+
+    def freshness(self, filters: ReportFilters) -> Freshness | None:
+        if not self.uses_summary(filters):
+            return None
+        return Freshness(as_of=timezone.now(), every_minutes=settings.OMNI_SUMMARY_REFRESH_MINUTES)
+
+    def query(self, filters: ReportFilters) -> SQL:
+        return self.summary_query(filters) if self.uses_summary(filters) else self.live_query(filters)
+
+    def summary_query(self, filters: ReportFilters) -> SQL:
+        raise NotImplementedError
+
+    def live_query(self, filters: ReportFilters) -> SQL:
+        raise NotImplementedError
+
+
+class StockPositionReport(SummarisedStockReport):
     slug = "stock-position"
     title = _("Stock position")
     group = "stock"
@@ -87,7 +134,35 @@ class StockPositionReport(StockReport):
             )
         }
 
-    def query(self, filters: ReportFilters) -> SQL:
+    def summary_query(self, filters: ReportFilters) -> SQL:
+        by_brand = filters.extra.get("group_by") == "brand"
+        group_table, group_column = (BRAND, "x.brand_id") if by_brand else (CATEGORY, "x.category_id")
+        where = summary_scope(filters)
+        rows = summary_rows(summaries.STOCK, summaries.STOCK_DELTA, tuple(summaries.STOCK_FIGURES))
+        sql = f"""
+            SELECT l.code AS location, l.name AS location_name, g.name AS group_name,
+                   a.skus_stocked, a.on_hand, a.reserved, a.available, a.value_cost, a.units_without_cost,
+                   a.value_retail
+            FROM (
+                SELECT x.location_id, {group_column} AS group_id,
+                       sum(x.skus_stocked)::bigint AS skus_stocked,
+                       sum(x.on_hand)::bigint AS on_hand,
+                       sum(x.reserved)::bigint AS reserved,
+                       sum(x.available)::bigint AS available,
+                       (coalesce(sum(x.cost_cents), 0) / 100.0)::numeric(16, 2) AS value_cost,
+                       sum(x.units_without_cost)::bigint AS units_without_cost,
+                       (coalesce(sum(x.retail_cents), 0) / 100.0)::numeric(16, 2) AS value_retail
+                FROM {rows}
+                WHERE {where.sql}
+                GROUP BY 1, 2
+                HAVING sum(x.levels) > 0
+            ) a
+            JOIN {LOCATION} l ON l.id = a.location_id AND l.active
+            JOIN {group_table} g ON g.id = a.group_id
+        """
+        return sql, where.params
+
+    def live_query(self, filters: ReportFilters) -> SQL:
         by_brand = filters.extra.get("group_by") == "brand"
         group_table, group_column = (BRAND, "p.brand_id") if by_brand else (CATEGORY, "p.category_id")
         where = stock_scope(filters)
@@ -118,7 +193,7 @@ class StockPositionReport(StockReport):
         return sql, where.params
 
 
-class StockExceptionsReport(StockReport):
+class StockExceptionsReport(SummarisedStockReport):
     slug = "stock-exceptions"
     title = _("Out of stock and below safety")
     group = "stock"
@@ -147,7 +222,29 @@ class StockExceptionsReport(StockReport):
         title=_("Out of stock and below safety by location"),
     )
 
-    def query(self, filters: ReportFilters) -> SQL:
+    def summary_query(self, filters: ReportFilters) -> SQL:
+        where = summary_scope(filters)
+        rows = summary_rows(summaries.STOCK, summaries.STOCK_DELTA, tuple(summaries.STOCK_FIGURES))
+        sql = f"""
+            SELECT l.code AS location, l.name AS location_name, a.skus_carried, a.out_of_stock,
+                   a.below_safety, a.below_reorder,
+                   round(a.out_of_stock::numeric / nullif(a.skus_carried, 0), 4) AS share_out_of_stock
+            FROM (
+                SELECT x.location_id,
+                       sum(x.levels)::bigint AS skus_carried,
+                       sum(x.out_of_stock)::bigint AS out_of_stock,
+                       sum(x.below_safety)::bigint AS below_safety,
+                       sum(x.below_reorder)::bigint AS below_reorder
+                FROM {rows}
+                WHERE {where.sql}
+                GROUP BY 1
+                HAVING sum(x.levels) > 0
+            ) a
+            JOIN {LOCATION} l ON l.id = a.location_id AND l.active
+        """
+        return sql, where.params
+
+    def live_query(self, filters: ReportFilters) -> SQL:
         where = stock_scope(filters)
         join = (
             f"JOIN {VARIANT} v ON v.id = s.variant_id JOIN {PRODUCT} p ON p.id = v.product_id"
@@ -280,7 +377,7 @@ class StockAgeingReport(StockReport):
         return sql, params
 
 
-class StockAgeingSummaryReport(StockReport):
+class StockAgeingSummaryReport(SummarisedStockReport):
     slug = "stock-ageing-summary"
     title = _("Ageing summary")
     group = "stock"
@@ -310,7 +407,37 @@ class StockAgeingSummaryReport(StockReport):
     )
     cost_columns = frozenset({"value_cost"})
 
-    def query(self, filters: ReportFilters) -> SQL:
+    def summary_query(self, filters: ReportFilters) -> SQL:
+        where = summary_scope(filters)
+        # The summary keeps the local day of the last sale: a SKU is within N days of it when that day is
+        # on or after today - N (the live query's "on or after local midnight N days ago").
+        today = local_today(filters)
+        since = [today - dt.timedelta(days=limit) for limit, _label in AGE_BUCKETS]
+        cases = " ".join(f"WHEN x.last_sale_day >= %s THEN {n}" for n in range(len(AGE_BUCKETS)))
+        labels = " ".join(f"WHEN {n} THEN '{label}'" for n, (_limit, label) in enumerate(AGE_BUCKETS))
+        never, over = len(AGE_BUCKETS) + 1, len(AGE_BUCKETS)
+        rows = summary_rows(summaries.AGE, summaries.AGE_DELTA, ("last_sale_day", *summaries.AGE_FIGURES))
+        sql = f"""
+            SELECT l.code AS location, l.name AS location_name,
+                   CASE g.bucket {labels} WHEN {over} THEN %s ELSE %s END AS age_bucket,
+                   g.skus, g.on_hand, g.value_cost, g.value_retail
+            FROM (
+                SELECT x.location_id,
+                       CASE WHEN x.last_sale_day IS NULL THEN {never} {cases} ELSE {over} END AS bucket,
+                       sum(x.skus)::bigint AS skus, sum(x.on_hand)::bigint AS on_hand,
+                       (coalesce(sum(x.cost_cents), 0) / 100.0)::numeric(16, 2) AS value_cost,
+                       (coalesce(sum(x.retail_cents), 0) / 100.0)::numeric(16, 2) AS value_retail
+                FROM {rows}
+                WHERE {where.sql}
+                GROUP BY 1, 2
+                HAVING sum(x.skus) > 0
+            ) g
+            JOIN {LOCATION} l ON l.id = g.location_id AND l.active
+        """
+        params = [gettext("over 365"), gettext("never sold"), *since, *where.params]
+        return sql, params
+
+    def live_query(self, filters: ReportFilters) -> SQL:
         where = stock_scope(filters)
         where.add("s.on_hand > 0")
         join = f"JOIN {VARIANT} v ON v.id = s.variant_id" + (

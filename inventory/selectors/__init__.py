@@ -1,6 +1,12 @@
 """Every read of the inventory app that matters, one module per domain (catalog, locations, stock, counts,
 transfers, the dashboard's figures); import from here."""
 
+from inventory.selectors.availability import (
+    Availability,
+    LocationAvailability,
+    availability,
+    sku_availability,
+)
 from inventory.selectors.catalog import (
     MAX_QUERY_LENGTH,
     CatalogFigures,
@@ -41,11 +47,9 @@ from inventory.selectors.locations import (
     network_locations,
     visible_locations,
 )
+from inventory.selectors.sellable import shipping_availability, variants_for_sale
 from inventory.selectors.stock import (
     AVAILABLE,
-    Availability,
-    LocationAvailability,
-    availability,
     level_for,
     level_list,
     levels_with_available,
@@ -105,7 +109,9 @@ __all__ = [
     "scanned_gtin14",
     "search_products",
     "search_variants",
+    "shipping_availability",
     "sibling_variants",
+    "sku_availability",
     "stock_drift",
     "stock_figures",
     "stock_levels",
@@ -117,5 +123,6 @@ __all__ = [
     "variant_by_gtin",
     "variant_by_sku",
     "variant_list",
+    "variants_for_sale",
     "visible_locations",
 ]

@@ -1,16 +1,15 @@
-"""Stock reads: availability across the network, levels, the ledger, low-stock alerts, reconciliation.
+"""Stock reads: levels, the ledger, low-stock alerts, reconciliation (availability: selectors.availability).
 The `*_list` reads take the Actor and keep to its locations (inventory.selectors.locations)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
 from django.db.models import F, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Greatest
 
-from inventory.models import LowStockAlert, StockLevel, StockMovement, Variant
+from inventory.models import LowStockAlert, StockLevel, StockMovement
 from inventory.selectors.locations import filter_by_location, scoped_to_actor
 from omni.actors import Actor
 
@@ -45,72 +44,6 @@ def stock_levels(
     if out_of_stock:
         qs = qs.filter(available_qty=0)  # type: ignore[misc]  # annotation added by levels_with_available
     return qs.order_by("location__code", "variant__sku")
-
-
-@dataclass
-class LocationAvailability:
-    location: str
-    name: str
-    kind: str
-    city: str
-    on_hand: int
-    reserved: int
-    available: int
-    click_and_collect: bool
-    ships: bool
-    distance_km: float | None
-
-
-@dataclass
-class Availability:
-    sku: str
-    available: int
-    locations: list[LocationAvailability]
-
-
-def availability(
-    *,
-    variant: Variant,
-    near: tuple[float, float] | None = None,
-    click_and_collect: bool | None = None,
-    ships: bool | None = None,
-    kind: str | None = None,
-    include_empty: bool = False,
-) -> Availability:
-    """One SKU across every active location, in ONE query: each location's figures (nearest first with
-    `near`), and the network figure the e-shop sells from: the sum of `available` at locations that ship
-    or do click-and-collect."""
-    from stores.selectors import distance_km_expression
-
-    qs = StockLevel.objects.filter(variant=variant, location__active=True)
-    if click_and_collect is not None:
-        qs = qs.filter(location__click_and_collect=click_and_collect)
-    if ships is not None:
-        qs = qs.filter(location__ships=ships)
-    if kind is not None:
-        qs = qs.filter(location__kind=kind)
-    if not include_empty:
-        qs = qs.filter(on_hand__gt=0)
-    qs = qs.annotate(available_qty=AVAILABLE)
-    fields = [
-        "location__code",
-        "location__name",
-        "location__kind",
-        "location__city",
-        "on_hand",
-        "reserved",
-        "available_qty",
-        "location__click_and_collect",
-        "location__ships",
-    ]
-    if near is not None:
-        qs = qs.annotate(distance_km=distance_km_expression(near[0], near[1], prefix="location__"))
-        rows = list(qs.order_by("distance_km", "location__code").values_list(*fields, "distance_km"))
-    else:
-        rows = [(*r, None) for r in qs.order_by("location__code").values_list(*fields)]
-    locations = [LocationAvailability(*row) for row in rows]
-    network = sum(loc.available for loc in locations if loc.ships or loc.click_and_collect)
-    return Availability(sku=variant.sku, available=network, locations=locations)
 
 
 def movements(

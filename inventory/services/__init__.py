@@ -12,6 +12,7 @@ from inventory.services.reservations import (
     consume_reservations,
     release_reservations,
     release_reserved_units,
+    reserve_in_transaction,
     reserve_stock,
 )
 from inventory.services.stock import (
@@ -51,6 +52,7 @@ __all__ = [
     "release_reservations",
     "release_reserved_units",
     "request_transfer",
+    "reserve_in_transaction",
     "reserve_stock",
     "set_stock_parameters",
     "ship_transfer",

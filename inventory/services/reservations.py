@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TypedDict
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -46,19 +46,37 @@ def reserve_stock(
 
     With use_safety_stock the safety stock may be held too (units that arrived for this very owner, e.g. a
     transfer received for a customer's order): only on_hand - reserved limits it."""
+    return reserve_in_transaction(owner=owner, lines=lines, use_safety_stock=use_safety_stock)
+
+
+def reserve_in_transaction(
+    *, owner: str, lines: Sequence[StockLine], use_safety_stock: bool = False
+) -> list[Reservation]:
+    """reserve_stock inside the caller's transaction, without a savepoint of its own (placing an order pays
+    no SAVEPOINT round trips): it raises InsufficientStock before it writes anything, so a caller may
+    catch it and try another plan in the same transaction (the rows it locked stay locked until then)."""
+    assert transaction.get_connection().in_atomic_block, "reserve_in_transaction needs a transaction"
     wanted = _merge(lines)
-    levels = lock_levels(wanted)
-    shortages: list[_Shortage] = []
-    for pair, quantity in wanted.items():
-        level = levels.get(pair)
-        if level is None:
-            available = 0
-        elif use_safety_stock:
-            available = max(level.on_hand - level.reserved, 0)
-        else:
-            available = level.available
-        if available < quantity:
-            shortages.append({"pair": pair, "requested": quantity, "available": available})
+    pairs = sorted(wanted)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            RESERVE_SQL,
+            [
+                [loc for loc, _ in pairs],
+                [var for _, var in pairs],
+                [wanted[pair] for pair in pairs],
+                use_safety_stock,
+                owner,
+                now,
+            ],
+        )
+        rows = cursor.fetchall()
+    shortages: list[_Shortage] = [
+        {"pair": (loc, var), "requested": quantity, "available": available}
+        for loc, var, quantity, available, _level_id, _reservation_id in rows
+        if available < quantity
+    ]
     if shortages:
         skus = _skus(s["pair"][1] for s in shortages)
         codes = _location_codes(s["pair"][0] for s in shortages)
@@ -70,19 +88,67 @@ def reserve_stock(
                     "requested": s["requested"],
                     "available": s["available"],
                 }
-                for s in shortages
+                for s in sorted(shortages, key=lambda s: s["pair"])
             ]
         )
-    now = timezone.now()
-    _apply_level_changes({levels[pair].pk: (0, quantity) for pair, quantity in wanted.items()}, now=now)
-    reservations = Reservation.objects.bulk_create(
-        [
-            Reservation(owner=owner, location_id=loc, variant_id=var, quantity=quantity, created_at=now)
-            for (loc, var), quantity in wanted.items()
-        ]
+    _queue_low_stock_check(level_id for *_, level_id, _reservation_id in rows)
+    return [
+        Reservation(
+            pk=reservation_id,
+            owner=owner,
+            location_id=loc,
+            variant_id=var,
+            quantity=quantity,
+            state=ReservationState.ACTIVE,
+            created_at=now,
+        )
+        for loc, var, quantity, _available, _level_id, reservation_id in rows
+    ]
+
+
+# Reserving is one statement (one round trip, prepared once per connection): lock the levels in primary-key
+# order, compute what each has available under the lock, and only if every line can be had, add to
+# `reserved` and insert the reservations. Every line comes back with what was available (the shortage to
+# report) and, when reserved, its level and reservation ids. A level that does not exist has 0 available.
+# The CHECK constraints (reserved <= on_hand) stand behind the arithmetic.
+RESERVE_SQL = """
+    WITH wanted AS (
+        SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::integer[])
+            AS w(location_id, variant_id, quantity)
+    ),
+    locked AS (
+        SELECT s.id, s.location_id, s.variant_id, s.on_hand, s.reserved, s.safety_stock
+        FROM inventory_stocklevel s JOIN wanted w USING (location_id, variant_id)
+        ORDER BY s.id
+        FOR UPDATE OF s
+    ),
+    checked AS (
+        SELECT w.location_id, w.variant_id, w.quantity, l.id AS level_id,
+               COALESCE(GREATEST(
+                   l.on_hand - l.reserved - CASE WHEN %s::boolean THEN 0 ELSE l.safety_stock END, 0
+               ), 0) AS available
+        FROM wanted w LEFT JOIN locked l USING (location_id, variant_id)
+    ),
+    every_line AS (SELECT bool_and(available >= quantity) AS ok FROM checked),
+    held AS (
+        UPDATE inventory_stocklevel s SET reserved = s.reserved + c.quantity
+        FROM checked c, every_line e
+        WHERE e.ok AND s.id = c.level_id
+        RETURNING s.id
+    ),
+    inserted AS (
+        INSERT INTO inventory_reservation (owner, location_id, variant_id, quantity, state, created_at)
+        SELECT %s, c.location_id, c.variant_id, c.quantity, 'active', %s
+        FROM checked c, every_line e
+        WHERE e.ok
+        RETURNING id, location_id, variant_id
     )
-    _queue_low_stock_check(levels[pair].pk for pair in wanted)
-    return reservations
+    SELECT c.location_id, c.variant_id, c.quantity, c.available,
+           (SELECT h.id FROM held h WHERE h.id = c.level_id),
+           (SELECT i.id FROM inserted i WHERE i.location_id = c.location_id AND i.variant_id = c.variant_id)
+    FROM checked c
+    ORDER BY c.location_id, c.variant_id
+"""
 
 
 def _lock_active_reservations(owner: str) -> tuple[list[Reservation], dict[Pair, StockLevel]]:

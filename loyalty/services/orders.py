@@ -77,10 +77,11 @@ def discount_for(points: int) -> Decimal:
 def redeem_for_order(*, order: Any, points: int, actor: Actor | None) -> Decimal:
     """Redeem `points` of the member whose email the order carries; returns the euro discount.
 
-    Call it inside the placement transaction once the order row exists (with `total` before the points
-    discount). Draws from the spendable lots that expire first. Idempotent for the same order and points.
-    A guest order, an email that is no member, too few spendable points, or a discount above the order's
-    total: 400 `validation_error` on `redeem_points`."""
+    Call it inside the placement transaction with the order as it will be written (its number, email and
+    `total` before the points discount; the row itself may not exist yet). Draws from the spendable lots
+    that expire first. Idempotent for the same order and points. A guest order, an email that is no
+    member, too few spendable points, or a discount above the order's total: 400 `validation_error` on
+    `redeem_points`."""
     if not isinstance(points, int) or isinstance(points, bool) or points <= 0:
         raise InvalidRedemption.because("Points to redeem are a whole number above 0.")
     if points > conf.MAX_POINTS:

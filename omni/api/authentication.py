@@ -11,9 +11,21 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from omni.actors import Actor
+from omni.cache_versions import VersionedMap
 from omni.models import ApiClient, hash_token
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def _load_clients(token_hashes: set[str]) -> dict[str, ApiClient]:
+    rows = ApiClient.objects.select_related("location").filter(token_hash__in=token_hashes)
+    return {client.token_hash: client for client in rows}
+
+
+# Known tokens, in this process: a client revoked, re-scoped or deleted (or its location changed) bumps a
+# version (omni.cache_versions) that the next request reads, so a revocation holds from the next request.
+# Unknown tokens are not kept: they are looked up every time.
+_clients: VersionedMap[str, ApiClient] = VersionedMap(("api_clients", "locations"), _load_clients)
 
 
 @dataclass(frozen=True)
@@ -46,7 +58,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Send 'Authorization: Bearer <token>' with a single token.")
-        client = ApiClient.objects.select_related("location").filter(token_hash=hash_token(parts[1])).first()
+        client = _clients.get(hash_token(parts[1]))
         if client is None or not client.is_active:
             raise exceptions.AuthenticationFailed("The token is unknown or has been revoked.")
         now = timezone.now()

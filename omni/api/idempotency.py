@@ -1,15 +1,19 @@
 """`Idempotency-Key` for POSTs that create something (see API-CONTRACT.md, Conventions).
 
-Race-safe by construction: the (owner, key) row is INSERTed ... ON CONFLICT DO NOTHING and committed
-*before* the request runs, so of two concurrent requests exactly one inserts it; the other reads the row
-and answers 409 `idempotency_in_progress`, 422 `idempotency_key_reused`, or replays the stored response.
-The handler and the storing of its response run in one transaction: either both happen or neither.
+One transaction does it all: claiming the key, the handler's work and storing its answer, so a request
+either happened with its answer stored or did not happen at all, and it costs one commit.
 
-While it runs, the request holds a PostgreSQL session advisory lock on its key. A row still "in progress"
-whose lock is free belongs to a request that can no longer finish (its process or connection died, or the
-database restarted under it): its transaction never committed, so the retry takes the key over at once
-instead of answering 409 until a timeout. (Session locks need a direct connection or session pooling:
-docs/OPERATIONS.md.) An error after the commit never loses the stored answer: the retry replays it.
+Claiming is one statement: take the key's transaction-scoped advisory lock (`pg_try_advisory_xact_lock`)
+and, only if that succeeded, INSERT the (owner, key) row ... ON CONFLICT DO NOTHING. The lock says whether
+another request with this key is running right now (its transaction holds it until it commits or rolls
+back): then the answer is 409 `idempotency_in_progress`. The unique index, which sees committed rows
+whatever the statement's snapshot, says whether the key was used before: then the stored answer is
+replayed, or 422 `idempotency_key_reused` when the request differs. A request whose process or connection
+died rolled back with its claim and released its lock: the retry simply runs.
+
+A handler's 4xx answer is stored too (a retry gets the same answer), after its work was rolled back, in a
+second short transaction. A 5xx or 429 is not stored: the retry runs again. An error raised after the
+commit (an after-commit hook) answers what was committed.
 """
 
 from __future__ import annotations
@@ -17,12 +21,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework.request import Request
@@ -31,6 +34,7 @@ from rest_framework.response import Response
 from omni.api.errors import PROBLEM_CONTENT_TYPE, problem
 from omni.api.permissions import actor_of
 from omni.models import IdempotencyRecord
+from omni.transactions import all_or_nothing
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -53,63 +57,78 @@ def _lock_id(owner: str, key: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def _try_lock(lock_id: int) -> bool:
+CLAIM_SQL = f"""
+    WITH lock AS (SELECT pg_try_advisory_xact_lock(%s) AS taken),
+    claimed AS (
+        INSERT INTO {IdempotencyRecord._meta.db_table}
+            (owner, key, method, path, request_hash, state, response_headers, response_content_type,
+             created_at)
+        SELECT %s, %s, %s, %s, %s, %s, '{{}}'::jsonb, '', %s FROM lock WHERE lock.taken
+        ON CONFLICT (owner, key) DO NOTHING
+        RETURNING id
+    )
+    SELECT (SELECT taken FROM lock), (SELECT id FROM claimed)
+"""  # noqa: S608 - the table name is ours, every value is a parameter
+
+
+def _claim(owner: str, key: str, request: Request, fingerprint: str) -> tuple[bool, int | None]:
+    """Inside the caller's transaction: (whether the key's lock was free, the new row's id or None when
+    (owner, key) exists already)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [lock_id])
-        return bool(cursor.fetchone()[0])
+        cursor.execute(
+            CLAIM_SQL,
+            [
+                _lock_id(owner, key),
+                owner,
+                key,
+                request.method,
+                request.path[:500],
+                fingerprint,
+                IdempotencyRecord.State.IN_PROGRESS,
+                timezone.now(),
+            ],
+        )
+        taken, record_id = cursor.fetchone()
+    return bool(taken), record_id
 
 
-def _unlock(lock_id: int) -> None:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [lock_id])
-    except DatabaseError:
-        pass  # the connection is gone, and its locks with it
+def _existing(owner: str, key: str, fingerprint: str) -> HttpResponse | int | None:
+    """Under the key's lock, when the key was used before: the answer to give (a replay, 422), or the id
+    of a row to reuse (expired, or claimed by a request that died before this scheme committed claims
+    apart), or None when it vanished (expired and purged meanwhile)."""
+    record = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
+    if record is None:
+        return None
+    expired = record.created_at < timezone.now() - settings.OMNI_IDEMPOTENCY_TTL
+    if not expired and record.request_hash != fingerprint:
+        return _problem(
+            422,
+            "idempotency_key_reused",
+            "This Idempotency-Key was already used with a different request; use a new key.",
+            title="Idempotency key reused",
+        )
+    if not expired and record.state == IdempotencyRecord.State.DONE:
+        return _replay(record)
+    # Expired, or in progress with its lock free (its request can no longer finish): start it afresh.
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        request_hash=fingerprint,
+        state=IdempotencyRecord.State.IN_PROGRESS,
+        created_at=timezone.now(),
+        response_status=None,
+        response_body=None,
+        response_headers={},
+        response_content_type="",
+    )
+    return record.pk
 
 
-def _claim(owner: str, key: str, request: Request, fingerprint: str) -> int | None:
-    """Insert the in-progress row and take its advisory lock; return its id, or None when (owner, key)
-    already exists."""
-    now = timezone.now()
-    ttl: timedelta = settings.OMNI_IDEMPOTENCY_TTL
-    with transaction.atomic():
-        IdempotencyRecord.objects.filter(owner=owner, key=key, created_at__lt=now - ttl).delete()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                INSERT INTO {IdempotencyRecord._meta.db_table}
-                    (owner, key, method, path, request_hash, state, response_headers,
-                     response_content_type, created_at)
-                VALUES (%s, %s, %s, %s, %s, %s, '{{}}'::jsonb, '', %s)
-                ON CONFLICT (owner, key) DO NOTHING
-                RETURNING id, pg_try_advisory_lock(%s)
-                """,  # noqa: S608 - the table name is ours, every value is a parameter
-                [
-                    owner,
-                    key,
-                    request.method,
-                    request.path[:500],
-                    fingerprint,
-                    IdempotencyRecord.State.IN_PROGRESS,
-                    now,
-                    _lock_id(owner, key),
-                ],
-            )
-            row = cursor.fetchone()
-    return row[0] if row else None
-
-
-def _take_over_abandoned(record: IdempotencyRecord) -> bool:
-    """An in-progress row whose advisory lock is free: the request that claimed it can no longer finish.
-    Take the lock (so one retry wins) and check, under it, that the row is still in progress."""
-    if not _try_lock(_lock_id(record.owner, record.key)):
-        return False
-    if IdempotencyRecord.objects.filter(pk=record.pk, state=IdempotencyRecord.State.IN_PROGRESS).update(
-        created_at=timezone.now()
-    ):
-        return True
-    _unlock(_lock_id(record.owner, record.key))
-    return False
+def _in_progress() -> Response:
+    return _problem(
+        409,
+        "idempotency_in_progress",
+        "A request with this Idempotency-Key is still being processed; retry shortly.",
+        title="Request in progress",
+    )
 
 
 def _replay(record: IdempotencyRecord, *, replayed: bool = True) -> HttpResponse:
@@ -153,73 +172,64 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., HttpResponse]:
             )
         owner = actor_of(request).owner_key
         fingerprint = request_fingerprint(request)
-        record_id = _claim(owner, key, request, fingerprint)
-        if record_id is None:
-            record = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
-            if record is None:  # expired and deleted between our insert and read: try once more
-                record_id = _claim(owner, key, request, fingerprint)
-            elif record.request_hash != fingerprint:
-                return _problem(
-                    422,
-                    "idempotency_key_reused",
-                    "This Idempotency-Key was already used with a different request; use a new key.",
-                    title="Idempotency key reused",
-                )
-            elif record.state == IdempotencyRecord.State.DONE:
-                return _replay(record)
-            elif _take_over_abandoned(record):
-                record_id = record.pk
-            else:
-                return _problem(
-                    409,
-                    "idempotency_in_progress",
-                    "A request with this Idempotency-Key is still being processed; retry shortly.",
-                    title="Request in progress",
-                )
-            if record_id is None:
-                return _problem(409, "idempotency_in_progress", "Retry shortly.", title="Request in progress")
-
         try:
-            return _run(view, request, handler, record_id, args, kwargs)
-        finally:
-            _unlock(_lock_id(owner, key))
+            with transaction.atomic():
+                taken, record_id = _claim(owner, key, request, fingerprint)
+                if not taken:
+                    return _in_progress()
+                if record_id is None:
+                    found = _existing(owner, key, fingerprint)
+                    if isinstance(found, HttpResponse):
+                        return found
+                    if found is None:  # expired and purged between the claim and this read
+                        return _in_progress()
+                    record_id = found
+                with all_or_nothing():
+                    response = handler(view, request, *args, **kwargs)
+                response = view.finalize_response(request, response, *args, **kwargs)
+                response.render()
+                if response.status_code < 500:
+                    _store(record_id, response)
+                    return response
+                transaction.set_rollback(True)  # a 5xx keeps nothing: the retry runs again
+                return response
+        except Exception as exc:  # noqa: BLE001 - the handler's error becomes the stored answer
+            return _answer_error(view, request, exc, owner, key, fingerprint, args, kwargs)
 
     return wrapper
 
 
-def _run(
+def _answer_error(
     view: Any,
     request: Request,
-    handler: Callable[..., Response],
-    record_id: int,
+    exc: Exception,
+    owner: str,
+    key: str,
+    fingerprint: str,
     args: Any,
     kwargs: Any,
 ) -> HttpResponse:
-    """Run the handler and store its answer in one transaction. A 5xx is not stored (a retry runs again);
-    an error raised after the commit (an after-commit hook) answers what was committed."""
-    try:
-        with transaction.atomic():
-            response = handler(view, request, *args, **kwargs)
-            response = view.finalize_response(request, response, *args, **kwargs)
-            response.render()
-            if response.status_code < 500:
-                _store(record_id, response)
-                return response
-    except Exception as exc:  # noqa: BLE001 - the handler's error becomes the stored response
-        done = IdempotencyRecord.objects.filter(pk=record_id, state=IdempotencyRecord.State.DONE).first()
-        if done is not None:
-            return _replay(done, replayed=False)
-        try:
-            response = view.handle_exception(exc)
-        except Exception:
-            IdempotencyRecord.objects.filter(pk=record_id).delete()
-            raise
-        response = view.finalize_response(request, response, *args, **kwargs)
-        response.render()
-        if response.status_code < 500 and response.status_code != 429:
+    """The handler raised and its transaction rolled back (or an after-commit hook raised after a commit:
+    then the committed answer is the answer). Store a 4xx in a short transaction of its own."""
+    done = IdempotencyRecord.objects.filter(
+        owner=owner, key=key, request_hash=fingerprint, state=IdempotencyRecord.State.DONE
+    ).first()
+    if done is not None:
+        return _replay(done, replayed=False)
+    response = view.handle_exception(exc)  # re-raises what is not an API error (a 500)
+    response = view.finalize_response(request, response, *args, **kwargs)
+    response.render()
+    if response.status_code >= 500 or response.status_code == 429:
+        return response
+    with transaction.atomic():
+        taken, record_id = _claim(owner, key, request, fingerprint)
+        if taken and record_id is None:
+            found = _existing(owner, key, fingerprint)
+            if isinstance(found, HttpResponse):
+                return found  # another request with this key finished meanwhile: its answer stands
+            record_id = found
+        if record_id is not None:
             _store(record_id, response)
-            return response
-    IdempotencyRecord.objects.filter(pk=record_id).delete()
     return response
 
 

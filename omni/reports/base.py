@@ -78,6 +78,15 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Freshness:
+    """How current the figures of a report read from a summary are: exact as of `as_of` (the page brought the
+    summary up to date before reading), the summary refreshed in the background every `every_minutes`."""
+
+    as_of: dt.datetime
+    every_minutes: int
+
+
+@dataclass(frozen=True)
 class ReportFilters:
     """What the manager chose, already checked against what they may see.
 
@@ -137,6 +146,11 @@ class Report:
     def refresh(self, filters: ReportFilters) -> None:
         """Bring what `query` reads up to date (e.g. a summary table kept incrementally). The runner calls it
         once before reading the rows of a page, an export or a count; `query` itself only builds SQL."""
+
+    def freshness(self, filters: ReportFilters) -> Freshness | None:
+        """For a report that reads a summary: how fresh its figures are (the page shows it); None when it
+        reads the live rows."""
+        return None
 
     def query(self, filters: ReportFilters) -> SQL:
         """The report's rows: one SELECT whose column aliases are exactly the keys of `columns`, with %s

@@ -2,6 +2,9 @@
 statement, so the report's aggregation runs once per page), every row for an export (a server-side cursor,
 so memory stays flat), and the planner's estimate of the row count (to send big exports to the background).
 
+The reports' queries read from the read replica when there is one (omni/db_router.py: `report_query`, which
+falls back to the primary); `Report.refresh`, which may write, runs on the primary before them.
+
 Sort keys come from the URL: only a report's own column keys are accepted, and they are quoted as
 identifiers; values always travel as parameters."""
 
@@ -11,17 +14,38 @@ import dataclasses
 import datetime as dt
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import connection
-
+from omni.db_router import report_connection, report_query
 from omni.reports.base import Chart, Column, Kind, Report, ReportFilters
 
 MAX_PER_PAGE = 200
 EXPORT_CHUNK = 2_000
+T = TypeVar("T")
+
+
+def _planned_for_its_parameters(work: Callable[[], T]) -> T:
+    """`report_query(work)`, its statements never run as prepared statements. With server-side binding
+    psycopg prepares what a connection runs again (OMNI_DB_PREPARE_THRESHOLD), and after five runs PostgreSQL
+    may switch a prepared statement to a generic plan, blind to the dates and locations chosen: for a report
+    that can mean a full scan for one store's figures (measured at `seed_demo --scale`: click and collect over
+    a year for one store, 31 ms planned each time, 500 ms generic). Planning costs a report nothing."""
+
+    def unprepared() -> T:
+        conn = report_connection()
+        conn.ensure_connection()
+        raw = conn.connection
+        before = raw.prepare_threshold
+        raw.prepare_threshold = None
+        try:
+            return work()
+        finally:
+            raw.prepare_threshold = before
+
+    return report_query(unprepared)
 
 
 @dataclass
@@ -117,10 +141,14 @@ def run_page(
     chart = _visible_chart(report, filters) if with_chart else None
     total_cols = [c for c in report.visible_columns(filters) if c.total]
     statement, args = _page_statement(report, filters, sort, page, per_page, total_cols, chart)
-    with connection.cursor() as cursor:
-        cursor.execute(statement, args)
-        got = dict(cursor.fetchall())
-    return _page_from(got, report, filters, sort, page, per_page, total_cols, chart)
+
+    def read() -> Page:
+        with report_connection().cursor() as cursor:
+            cursor.execute(statement, args)
+            got = dict(cursor.fetchall())
+        return _page_from(got, report, filters, sort, page, per_page, total_cols, chart)
+
+    return _planned_for_its_parameters(read)
 
 
 def _visible_chart(report: Report, filters: ReportFilters) -> Chart | None:
@@ -224,29 +252,46 @@ def _page_from(
 def iter_rows(
     report: Report, filters: ReportFilters, *, sort: str | None = None
 ) -> Iterator[tuple[Any, ...]]:
-    """Every row, in the columns' order, through a server-side cursor fetched EXPORT_CHUNK rows at a time."""
+    """Every row, in the columns' order, through a server-side cursor fetched EXPORT_CHUNK rows at a time.
+
+    The cursor is opened and its first chunk read before the first row is yielded, inside `report_query` (so
+    a replica that fails that far is replaced by the primary; later, the export fails), and the replica's
+    block is left before yielding (it must not spill into the code consuming the rows)."""
     sort = normalise_sort(report, sort, filters)
     report.refresh(filters)
     sql, params = report.query(filters)
     cols = ", ".join(_ident(c.key) for c in report.visible_columns(filters))
     statement = f"SELECT {cols} FROM ({sql}) AS r {order_by(report, sort, filters)}"
-    connection.ensure_connection()
-    with connection.chunked_cursor() as cursor:
-        cursor.itersize = EXPORT_CHUNK  # type: ignore[attr-defined]
-        cursor.execute(statement, params)
-        while True:
-            chunk = cursor.fetchmany(EXPORT_CHUNK)
-            if not chunk:
-                break
+
+    def open_cursor() -> tuple[Any, list[tuple[Any, ...]]]:
+        conn = report_connection()
+        conn.ensure_connection()
+        cursor = conn.chunked_cursor()
+        try:
+            cursor.itersize = EXPORT_CHUNK  # type: ignore[attr-defined]
+            cursor.execute(statement, params)
+            return cursor, cursor.fetchmany(EXPORT_CHUNK)
+        except BaseException:
+            cursor.close()
+            raise
+
+    cursor, chunk = report_query(open_cursor)
+    with cursor:
+        while chunk:
             yield from chunk
+            chunk = cursor.fetchmany(EXPORT_CHUNK)
 
 
 def estimate_rows(report: Report, filters: ReportFilters) -> int:
     """The planner's estimate of the number of rows (EXPLAIN, nothing run)."""
     sql, params = report.query(filters)
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
+
+    def explain() -> Any:
+        with report_connection().cursor() as cursor:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+            return cursor.fetchone()[0]
+
+    plan = _planned_for_its_parameters(explain)
     if isinstance(plan, str):
         plan = json.loads(plan)
     return int(plan[0]["Plan"]["Plan Rows"])
@@ -255,6 +300,10 @@ def estimate_rows(report: Report, filters: ReportFilters) -> int:
 def count_rows(report: Report, filters: ReportFilters) -> int:
     report.refresh(filters)
     sql, params = report.query(filters)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM ({sql}) AS r", params)
-        return int(cursor.fetchone()[0])
+
+    def count() -> int:
+        with report_connection().cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM ({sql}) AS r", params)
+            return int(cursor.fetchone()[0])
+
+    return _planned_for_its_parameters(count)

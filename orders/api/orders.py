@@ -30,8 +30,9 @@ from orders.api.filters import OrderFilter
 from orders.api.serializers import orders as io
 from orders.api.serializers import pickup as pickup_io
 from orders.exceptions import OrderInvalid, OrderNotFound
-from orders.models import Order, OrderLine, Promotion
+from orders.models import Order, OrderLine
 from orders.selectors import order_detail, order_list
+from orders.selectors.promotions import promotions_by_id
 
 CANCEL_ROLES = frozenset({ApiRole.INTEGRATION.value, ApiRole.ESHOP.value, ApiRole.STORE.value})
 SHIP_ROLES = frozenset({ApiRole.INTEGRATION.value, ApiRole.STORE.value})
@@ -125,12 +126,12 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def _answer(self, order: Order, status_code: int = status.HTTP_200_OK) -> Response:
         promotion_ids = {line.promotion_id for line in order.lines.all() if line.promotion_id}
-        promotions = Promotion.objects.in_bulk(promotion_ids) if promotion_ids else {}
-        # ship-to-store transfers of the allocations: one query
+        promotions = promotions_by_id(promotion_ids)
+        # ship-to-store transfers of the allocations: one query (none when placement attached them)
         prefetch_related_objects(
             [a for line in order.lines.all() for a in line.allocations.all()], "transfer"
         )
-        body = io.OrderOut(order, context={"promotions": promotions, "request": self.request}).data
+        body = io.order_body(order, {"promotions": promotions, "request": self.request})
         headers = {"Location": reverse("order-detail", args=[order.number])} if status_code == 201 else None
         return Response(body, status=status_code, headers=headers)
 

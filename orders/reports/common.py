@@ -9,10 +9,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from omni.db_router import report_connection
 from omni.reports.base import (
     FilterField,
     ReportFilters,
@@ -71,7 +71,8 @@ def product_filter(filters: ReportFilters, variant_expr: str, where: Where) -> s
 
 
 def one_row(sql: str, params: Sequence[Any]) -> dict[str, Any]:
-    with connection.cursor() as cursor:
+    """The first row of `sql` as a dict, on the reports' database (the read replica when there is one)."""
+    with report_connection().cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
         names = [c.name for c in cursor.description]

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,7 @@ from omni.reports.base import (
     Chart,
     Column,
     Figure,
+    Freshness,
     Kind,
     Report,
     ReportFilters,
@@ -96,6 +98,12 @@ class SalesByChannel(Report):
         are live."""
         if self._uses_summary(filters):
             refresh_sales_summary()
+
+    def freshness(self, filters: ReportFilters) -> Freshness | None:
+        """The summary was brought up to date by `refresh` just before the page read it."""
+        if not self._uses_summary(filters):
+            return None
+        return Freshness(as_of=timezone.now(), every_minutes=settings.OMNI_SUMMARY_REFRESH_MINUTES)
 
     def query(self, filters: ReportFilters) -> SQL:
         """From the daily summary (see `refresh`); for days in another time zone than the summary's, from

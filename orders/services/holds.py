@@ -13,7 +13,14 @@ from django.db import transaction
 from inventory.exceptions import InsufficientStock
 from inventory.models import StockLevel, Transfer
 from inventory.selectors import AVAILABLE
-from inventory.services import StockLine, TransferLineInput, lock_levels, request_transfer, reserve_stock
+from inventory.services import (
+    StockLine,
+    TransferLineInput,
+    lock_levels,
+    request_transfer,
+    reserve_in_transaction,
+    reserve_stock,
+)
 from omni.actors import Actor
 from orders.models import FulfilmentType
 from orders.services import sourcing
@@ -122,7 +129,7 @@ def hold(
         for loc, q in parts
     ]
     if not (fulfilment.type == FulfilmentType.PICKUP and fulfilment.allow_transfer):
-        reserve_stock(owner=owner, lines=lines)
+        reserve_in_transaction(owner=owner, lines=lines)  # writes nothing when it raises: no savepoint
         return {}
     assert location is not None
     here = [line for line in lines if line.location_id == location.pk]

@@ -5,16 +5,20 @@ timeline, then queue side effects after commit. The number of queries does not g
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
 from django.utils import timezone
 
 from inventory.exceptions import InsufficientStock
 from inventory.models import Transfer
 from inventory.services import consume_reservations
+from omni import outbox
 from omni.actors import Actor
+from omni.bulk import insert_all, reserve_ids
+from omni.cache_versions import scope as cached_versions_scope
+from omni.transactions import service_atomic
 from orders.models import (
     CHANNEL_PREFIX,
     Allocation,
@@ -46,6 +50,7 @@ from orders.services.prefetched import attach_prefetched
 from orders.services.pricing import ZERO, PricedLine, price_lines, share_order_discount
 from orders.services.side_effects import after_commit
 from stores.models import Location
+from stores.selectors import cached_locations, cached_opening_hours
 
 __all__ = [
     "MAX_LINES",
@@ -58,13 +63,6 @@ __all__ = [
 ]
 
 SOURCING_ATTEMPTS = 3
-
-
-def _next_number(channel: str) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval('orders_order_number_seq')")
-        (value,) = cursor.fetchone()
-    return f"{CHANNEL_PREFIX[channel]}-{value}"
 
 
 def _payment(order: Order, payment: PaymentInput | None, fulfilment: FulfilmentInput) -> Payment:
@@ -89,7 +87,7 @@ def _payment(order: Order, payment: PaymentInput | None, fulfilment: FulfilmentI
     )
 
 
-@transaction.atomic
+@service_atomic  # no savepoint inside an idempotent API request (omni.transactions)
 def place_order(
     *,
     actor: Actor,
@@ -102,30 +100,74 @@ def place_order(
 ) -> Order:
     customer = customer or CustomerInput()
     check_request(actor, channel, fulfilment, customer, redeem_points)
+    # The catalog's, promotions' and locations' versions read once per request (or here, outside one); the
+    # low-stock check and the email written as one outbox message, published once.
+    with cached_versions_scope(), outbox.batch():
+        return _place(actor, channel, lines, fulfilment, customer, redeem_points, payment)
+
+
+def _place(
+    actor: Actor,
+    channel: str,
+    lines: Sequence[LineInput],
+    fulfilment: FulfilmentInput,
+    customer: CustomerInput,
+    redeem_points: int,
+    payment: PaymentInput | None,
+) -> Order:
     variants = checked_variants(lines)
     location = fulfilment_location(actor, fulfilment)
     now = timezone.now()
     priced = price_lines(variants, channel=channel, at=now)
     wanted = {v.pk: q for v, q in variants}
-    number = _next_number(channel)
+    keys = _new_keys(channel, len(priced), fulfilment)
     plan, transfers = _hold_stock(
-        actor, number, fulfilment, location, wanted, {v.pk: v.sku for v, _ in variants}
+        actor, keys.number, fulfilment, location, wanted, {v.pk: v.sku for v, _ in variants}
     )
     promised = _promise(fulfilment, location, now, transfers)
-    order, redeemed = _write(
-        actor, channel, number, fulfilment, location, customer, priced, now, promised, redeem_points
+    order, redeemed = _build(
+        actor, channel, keys, fulfilment, location, customer, priced, now, promised, redeem_points
     )
-    shipments, allocations = _create_allocations(order, plan, transfers, fulfilment, now)
+    shipments, allocations = _build_allocations(order, plan, transfers, fulfilment, now, keys.shipment_ids)
     pay = _payment(order, payment, fulfilment)
-    pay.save()
     events = _placement_events(order, actor, channel, wanted, plan, transfers, location, promised, pay)
     events += redeemed
     if fulfilment.type == FulfilmentType.CARRY_OUT:
         assert location is not None
-        events += _complete_at_till(order, actor, location, now)
-    _post_create_order_actions(order, events)
+        order.status = OrderStatus.COMPLETED
+        order.completed_at = now
+        events.append(event(order, "completed", f"Carried out at {location.code}.", actor=actor))
+    # Every row of the new order in one statement (omni.bulk): the order, lines, shipments, allocations,
+    # payment and timeline.
+    insert_all([[order], order.lines_written, shipments, allocations, [pay], events])  # type: ignore[attr-defined]
+    if fulfilment.type == FulfilmentType.CARRY_OUT:
+        events += _complete_at_till(order, actor)
+    after_commit(order, "order.placed" if order.status == OrderStatus.PLACED else "order.completed")
     _keep_written(order, allocations, shipments, pay, events, transfers)
     return order
+
+
+@dataclass(frozen=True)
+class _Keys:
+    number: str
+    order_id: int
+    line_ids: list[int]
+    shipment_ids: list[int]
+
+
+def _new_keys(channel: str, lines: int, fulfilment: FulfilmentInput) -> _Keys:
+    """The order's number and the primary keys its rows reference, in one query: a delivery has at most one
+    shipment per line (unused keys are gaps, as a rolled back order leaves)."""
+    shipments = lines if fulfilment.type == FulfilmentType.DELIVERY else 0
+    ids, (sequence,) = reserve_ids(
+        {Order: 1, OrderLine: lines, Shipment: shipments}, sequences=["orders_order_number_seq"]
+    )
+    return _Keys(
+        number=f"{CHANNEL_PREFIX[channel]}-{sequence}",
+        order_id=ids[Order][0],
+        line_ids=ids[OrderLine],
+        shipment_ids=ids[Shipment],
+    )
 
 
 def _hold_stock(
@@ -159,38 +201,42 @@ def _promise(
     if fulfilment.type != FulfilmentType.PICKUP:
         return None
     assert location is not None
-    return promised_ready_time(location, now, lead_hours=lead_hours() if transfers else 0)
+    return promised_ready_time(
+        location, now, lead_hours=lead_hours() if transfers else 0, hours=cached_opening_hours(location.pk)
+    )
 
 
-def _create_allocations(
-    order: Order, plan: Plan, transfers: dict[int, Transfer], fulfilment: FulfilmentInput, now: datetime
+def _build_allocations(
+    order: Order,
+    plan: Plan,
+    transfers: dict[int, Transfer],
+    fulfilment: FulfilmentInput,
+    now: datetime,
+    shipment_ids: list[int],
 ) -> tuple[list[Shipment], list[Allocation]]:
     """A delivery's shipments (one per location it leaves from), and where each line's units are held."""
     line_by_variant = {line.variant_id: line for line in order.lines_written}  # type: ignore[attr-defined]
     shipments: dict[int, Shipment] = {}
     if fulfilment.type == FulfilmentType.DELIVERY:
+        sources = sorted(plan_locations(plan))
+        if len(sources) > len(shipment_ids):  # lines split over more locations than there are lines
+            more, _ = reserve_ids({Shipment: len(sources) - len(shipment_ids)})
+            shipment_ids = shipment_ids + more[Shipment]
         shipments = {
-            s.location_id: s
-            for s in Shipment.objects.bulk_create(
-                [
-                    Shipment(order=order, location_id=loc, created_at=now)
-                    for loc in sorted(plan_locations(plan))
-                ]
-            )
+            loc: Shipment(pk=pk, order=order, location_id=loc, created_at=now)
+            for loc, pk in zip(sources, shipment_ids, strict=False)
         }
-    allocations = Allocation.objects.bulk_create(
-        [
-            Allocation(
-                line=line_by_variant[v],
-                location_id=loc,
-                quantity=q,
-                shipment=shipments.get(loc),
-                transfer=transfers.get(loc),
-            )
-            for v, parts in plan.allocations.items()
-            for loc, q in parts
-        ]
-    )
+    allocations = [
+        Allocation(
+            line=line_by_variant[v],
+            location_id=loc,
+            quantity=q,
+            shipment=shipments.get(loc),
+            transfer=transfers.get(loc),
+        )
+        for v, parts in plan.allocations.items()
+        for loc, q in parts
+    ]
     return list(shipments.values()), allocations
 
 
@@ -249,20 +295,13 @@ def _placement_events(
     return events
 
 
-def _complete_at_till(order: Order, actor: Actor, location: Location, now: datetime) -> list[OrderEvent]:
-    """A sale at the till is completed at once: its units leave as a sale, the member earns points."""
+def _complete_at_till(order: Order, actor: Actor) -> list[OrderEvent]:
+    """A sale at the till is completed at once (written so): its units leave as a sale, the member earns
+    points (from the lines just written)."""
     consume_reservations(owner=order.reservation_owner, actor=actor, reference=order.number)
-    order.status = OrderStatus.COMPLETED
-    order.completed_at = now
-    order.save(update_fields=["status", "completed_at"])
-    events = [event(order, "completed", f"Carried out at {location.code}.", actor=actor)]
-    return events + points.on_completed(order, actor=actor)
-
-
-def _post_create_order_actions(order: Order, events: list[OrderEvent]) -> None:
-    """The timeline, then the webhook and the email, queued with the transaction."""
-    write_events(events)
-    after_commit(order, "order.placed" if order.status == OrderStatus.PLACED else "order.completed")
+    earned = points.on_completed(order, actor=actor)
+    write_events(earned)
+    return earned
 
 
 def _keep_written(
@@ -276,7 +315,7 @@ def _keep_written(
     """The order as it was just written, with its lines, allocations, shipments, payment and timeline
     attached, so that answering the caller reads nothing back (what `selectors.order_detail` would load)."""
     lines = sorted(order.lines_written, key=lambda line: line.pk)  # type: ignore[attr-defined]
-    locations = Location.objects.in_bulk({a.location_id for a in allocations})
+    locations = cached_locations({a.location_id for a in allocations})
     by_line: dict[int, list[Allocation]] = {line.pk: [] for line in lines}
     for allocation in allocations:
         allocation.location = locations[allocation.location_id]
@@ -290,12 +329,13 @@ def _keep_written(
     attach_prefetched(order, "shipments", sorted(shipments, key=lambda s: s.pk))
     attach_prefetched(order, "payments", [payment])
     attach_prefetched(order, "events", events)
+    attach_prefetched(order, "returns", [])  # a new order has none
 
 
-def _write(
+def _build(
     actor: Actor,
     channel: str,
-    number: str,
+    keys: _Keys,
     fulfilment: FulfilmentInput,
     location: Location | None,
     customer: CustomerInput,
@@ -304,8 +344,8 @@ def _write(
     promised_ready_at: Any = None,
     redeem_points: int = 0,
 ) -> tuple[Order, list[Any]]:
-    """Write the order and its lines. Points to redeem are drawn from the member's ledger once the order
-    row exists (with its total before the points), then shared over the lines before they are written."""
+    """The order and its lines, not yet written. Points to redeem are drawn from the member's ledger against
+    the order's total before the points, then shared over the lines."""
     subtotal = sum((p.gross for p in priced), ZERO)
     total = sum((p.line_total for p in priced), ZERO)
     taken_at = None
@@ -313,8 +353,9 @@ def _write(
         taken_at = next(iter(actor.location_ids))
     elif location is not None and actor.can_act_at(location.pk) and actor.location_ids is not None:
         taken_at = location.pk
-    order = Order.objects.create(
-        number=number,
+    order = Order(
+        pk=keys.order_id,
+        number=keys.number,
         channel=channel,
         status=OrderStatus.PLACED,
         fulfilment_type=fulfilment.type,
@@ -343,24 +384,22 @@ def _write(
         order.discount = subtotal - order.total
         order.vat_total = sum((p.vat_amount for p in priced), ZERO)
         order.points_redeemed = redeem_points
-        order.save(update_fields=["total", "discount", "vat_total", "points_redeemed"])
-    order.lines_written = OrderLine.objects.bulk_create(  # type: ignore[attr-defined]
-        [
-            OrderLine(
-                order=order,
-                variant=p.variant,
-                sku=p.variant.sku,
-                name=p.variant.product.name,
-                quantity=p.quantity,
-                unit_price=p.unit_price,
-                vat_rate=p.vat_rate,
-                promotion=p.promotion,
-                promotion_discount=p.promotion_discount,
-                order_discount=p.order_discount,
-                line_total=p.line_total,
-                vat_amount=p.vat_amount,
-            )
-            for p in priced
-        ]
-    )
+    order.lines_written = [  # type: ignore[attr-defined]
+        OrderLine(
+            pk=pk,
+            order=order,
+            variant=p.variant,
+            sku=p.variant.sku,
+            name=p.variant.product.name,
+            quantity=p.quantity,
+            unit_price=p.unit_price,
+            vat_rate=p.vat_rate,
+            promotion=p.promotion,
+            promotion_discount=p.promotion_discount,
+            order_discount=p.order_discount,
+            line_total=p.line_total,
+            vat_amount=p.vat_amount,
+        )
+        for p, pk in zip(priced, keys.line_ids, strict=True)
+    ]
     return order, redeemed

@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from inventory.models import Variant
+from inventory.selectors import variants_for_sale
 from omni.actors import Actor
 from omni.exceptions import Forbidden
 from orders.exceptions import OrderInvalid
 from orders.models import Channel, FulfilmentType
 from orders.services.inputs import CustomerInput, FulfilmentInput, LineInput
 from stores.models import Location
+from stores.selectors import cached_location
 
 MAX_QUANTITY = 999
 MAX_LINES = 200
@@ -34,7 +36,8 @@ def _check_channel(actor: Actor, channel: str) -> None:
 
 
 def checked_variants(lines: Sequence[LineInput]) -> list[tuple[Variant, int]]:
-    """Merge lines of the same SKU, check them, and load their variants in one query."""
+    """Merge lines of the same SKU, check them, and load their variants (from the catalog's copy in memory,
+    as current as the catalog's version read by this request)."""
     if not lines:
         raise invalid("lines", "An order has at least one line.")
     if len(lines) > MAX_LINES:
@@ -43,10 +46,7 @@ def checked_variants(lines: Sequence[LineInput]) -> list[tuple[Variant, int]]:
     for i, line in enumerate(lines):
         if not 1 <= line.quantity <= MAX_QUANTITY:
             errors[f"lines.{i}.quantity"] = [f"A quantity is a whole number from 1 to {MAX_QUANTITY}."]
-    found = {
-        v.sku: v
-        for v in Variant.objects.select_related("product").filter(sku__in={line.sku for line in lines})
-    }
+    found = variants_for_sale({line.sku for line in lines})
     for i, line in enumerate(lines):
         variant = found.get(line.sku)
         if variant is None:
@@ -71,8 +71,8 @@ def fulfilment_location(actor: Actor, fulfilment: FulfilmentInput) -> Location |
         return None
     if not fulfilment.location:
         raise invalid("fulfilment.location", f"A {fulfilment.type} order names its location.")
-    location = Location.objects.filter(code=fulfilment.location, active=True).first()
-    if location is None:
+    location = cached_location(fulfilment.location)
+    if location is None or not location.active:
         raise invalid("fulfilment.location", f"No location {fulfilment.location}.")
     if fulfilment.type == FulfilmentType.PICKUP and not location.click_and_collect:
         raise invalid("fulfilment.location", f"{location.code} does not offer click and collect.")

@@ -19,7 +19,7 @@ def discount_for(points: int) -> Decimal:
 
 
 def redeem(order: Order, points: int, *, actor: Actor) -> tuple[Decimal, list[Any]]:
-    """Redeem `points` on an order just written with its total before the points discount."""
+    """Redeem `points` on an order about to be written, with its total before the points discount."""
     discount = loyalty.redeem_for_order(order=order, points=points, actor=actor)
     note = event(
         order,

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q
-
 from inventory.models import Variant
 from orders.models import Promotion, PromotionKind
+from orders.selectors.promotions import active_promotions
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -54,16 +53,20 @@ def promotions_for(variants: Sequence[Variant], *, channel: str, at: datetime) -
     """The promotions running now, in this channel, on any of these SKUs, their categories or brands."""
     if not variants:
         return []
-    return list(
-        Promotion.objects.filter(active=True, starts_at__lte=at, ends_at__gt=at)
-        .filter(Q(channels=[]) | Q(channels__contains=[channel]))
-        .filter(
-            Q(variant_id__in={v.pk for v in variants})
-            | Q(category_id__in={v.product.category_id for v in variants})
-            | Q(brand_id__in={v.product.brand_id for v in variants})
+    variant_ids = {v.pk for v in variants}
+    category_ids = {v.product.category_id for v in variants}
+    brand_ids = {v.product.brand_id for v in variants}
+    return [
+        p
+        for p in active_promotions()  # in primary-key order
+        if p.starts_at <= at < p.ends_at
+        and (not p.channels or channel in p.channels)
+        and (
+            p.variant_id in variant_ids
+            or (p.category_id is not None and p.category_id in category_ids)
+            or (p.brand_id is not None and p.brand_id in brand_ids)
         )
-        .order_by("pk")
-    )
+    ]
 
 
 def unit_discount(promotion: Promotion, unit_price: Decimal) -> Decimal:

@@ -12,11 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import F
 from django.utils.module_loading import import_string
 
-from inventory.models import StockLevel
-from inventory.selectors import AVAILABLE
+from inventory.selectors import shipping_availability
 from stores.geo import distance_km
 
 
@@ -45,21 +43,7 @@ Strategy = Callable[[Mapping[int, int], list[Candidate], "tuple[float, float] | 
 
 def candidates_for(variant_ids: set[int]) -> list[Candidate]:
     """Every active location that ships, with what it has available of these SKUs: one query."""
-    rows = (
-        StockLevel.objects.filter(
-            variant_id__in=variant_ids, location__ships=True, location__active=True, on_hand__gt=F("reserved")
-        )
-        .annotate(available_qty=AVAILABLE)
-        .filter(available_qty__gt=0)  # type: ignore[misc]  # an annotation the stubs cannot see
-        .values_list(
-            "location_id",
-            "location__code",
-            "location__latitude",
-            "location__longitude",
-            "variant_id",
-            "available_qty",
-        )
-    )
+    rows = shipping_availability(variant_ids)
     by_location: dict[int, Candidate] = {}
     for loc, code, lat, lng, variant_id, available in rows:
         if loc not in by_location:

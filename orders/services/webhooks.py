@@ -31,6 +31,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from omni import outbox
+from omni.cache_versions import VersionedValue
 from orders.locks import webhook_deliveries_skip_locked
 from orders.models import (
     DeliveryStatus,
@@ -57,16 +58,23 @@ def max_attempts() -> int:
 # --- Writing the outbox (inside the order's transaction) ---
 
 
+def _load_active() -> list[WebhookSubscription]:
+    return list(WebhookSubscription.objects.filter(active=True).order_by("pk"))
+
+
+# Every active subscription, in this process's memory; rebuilt when any changes (omni.cache_versions:
+# orders' migration 0006 bumps "webhooks"). Every order change asks, most of them of none.
+_active: VersionedValue[list[WebhookSubscription]] = VersionedValue(("webhooks",), _load_active)
+
+
 def subscriptions_for(order: Order, event_type: str) -> list[WebhookSubscription]:
     """Active subscriptions that want this event for this order: global ones, and the order's client's own."""
-    scope = Q(api_client__isnull=True)
-    if order.api_client_id is not None:
-        scope |= Q(api_client_id=order.api_client_id)
-    return list(
-        WebhookSubscription.objects.filter(scope, active=True).filter(
-            Q(events__contains=[event_type]) | Q(events__contains=["*"])
-        )
-    )
+    return [
+        s
+        for s in _active.get()
+        if (s.api_client_id is None or s.api_client_id == order.api_client_id)
+        and (event_type in s.events or "*" in s.events)
+    ]
 
 
 def order_payload(order: Order) -> dict[str, Any]:

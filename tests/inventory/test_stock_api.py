@@ -141,16 +141,18 @@ def test_availability_needs_a_token(tee):
     assert_problem(APIClient().get(availability_url("TEE-1")), 401, "not_authenticated")
 
 
-def test_availability_is_one_query_for_the_stock(
-    api, milano, roma, warehouse, tee, django_assert_num_queries
+@pytest.mark.parametrize("extra_locations", [0, 40])
+def test_availability_is_one_query_for_the_stock_whatever_the_locations(
+    api, milano, roma, warehouse, tee, django_assert_num_queries, extra_locations
 ):
-    for loc in (milano, roma, warehouse):
+    for loc in (milano, roma, warehouse, *(LocationFactory() for _ in range(extra_locations))):
         stock(loc, tee, 4)
     client = api("eshop")
-    client.get(availability_url("TEE-1"))  # warm up the token's last_used_at
-    # authentication + the SKU + the availability
-    with django_assert_num_queries(3):
-        assert client.get(availability_url("TEE-1"), {"near": "45,9"}).status_code == 200
+    client.get(availability_url("TEE-1"))  # warm up the token's last_used_at and the locations' copy
+    # the cache versions (of the token's and the locations' copies) + the SKU with its stock levels
+    with django_assert_num_queries(2):
+        response = client.get(availability_url("TEE-1"), {"near": "45,9"})
+    assert response.status_code == 200 and len(response.json()["locations"]) == 3 + extra_locations
 
 
 # --- Movements: writes ----------------------------------------------------------------------------------

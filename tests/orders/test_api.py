@@ -19,7 +19,7 @@ from tests.conftest import assert_problem
 from tests.inventory.factories import VariantFactory
 from tests.omni.factories import UserFactory
 from tests.orders.factories import PromotionFactory
-from tests.stores.factories import LocationFactory, WarehouseFactory
+from tests.stores.factories import LocationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,53 +38,6 @@ CUSTOMER = {"email": "Giulia.Rossi@example.it", "first_name": "Giulia", "last_na
 
 def order_url(number: str, action: str = "") -> str:
     return f"{ORDERS}{number}/" + (f"{action}/" if action else "")
-
-
-@pytest.fixture
-def milano():
-    return LocationFactory(code="MI-1", latitude="45.464200", longitude="9.190000", click_and_collect=True)
-
-
-@pytest.fixture
-def roma():
-    return LocationFactory(
-        code="RM-1", latitude="41.902800", longitude="12.496400", click_and_collect=False, ships=True
-    )
-
-
-@pytest.fixture
-def hub():
-    return WarehouseFactory(code="WH-1", latitude="45.052000", longitude="9.693000")
-
-
-@pytest.fixture
-def tee():
-    return VariantFactory(sku="TEE-1", price=Decimal("19.90"))
-
-
-@pytest.fixture
-def jeans():
-    return VariantFactory(sku="JNS-1", price=Decimal("59.90"))
-
-
-@pytest.fixture
-def net(milano, roma, hub, tee, jeans):
-    stock(hub, tee, 10)
-    stock(hub, jeans, 10)
-    stock(milano, tee, 5)
-    return {"milano": milano, "roma": roma, "hub": hub, "tee": tee, "jeans": jeans}
-
-
-@pytest.fixture
-def api(make_api_client, milano):
-    """api("store") -> a client of that role; kiosk and store are bound to MI-1 unless told otherwise."""
-
-    def make(role: str = "integration", location=None) -> APIClient:
-        if role in ("kiosk", "store") and location is None:
-            location = milano
-        return make_api_client(role, location=location)
-
-    return make
 
 
 def stock(location, variant, quantity: int) -> None:

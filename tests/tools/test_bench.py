@@ -1,7 +1,9 @@
-"""The placement benchmark's own code runs against the current schema (make bench is not in CI): the
-raw-SQL baseline writes orders the database accepts, the in-process profile places real orders, and a
-failing client fails the run instead of vanishing."""
+"""The benchmark's own code runs against the current schema (make bench is not in CI), at tiny scale: the
+raw-SQL baseline writes orders the database accepts and is measured, the in-process profile places real
+orders, a failing client fails the run instead of vanishing, the whole stock part runs through gunicorn
+(without and with a broker) and is written up, and so is the reports part."""
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -14,6 +16,7 @@ from omni.dburl import url_for
 from orders.models import Order
 from tests.inventory.factories import VariantFactory
 from tests.stores.factories import WarehouseFactory
+from tools.bench import cost
 from tools.bench import placement as bench
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -30,11 +33,26 @@ def skus():
     return [v.sku for v in variants]
 
 
-def test_the_raw_sql_baseline_places_orders(skus):
-    run = bench.raw_sql_run(url_for(connection.settings_dict), skus, concurrency=2, seconds=0.5)
-    assert run.placed > 0
+def test_the_raw_sql_baseline_places_orders_and_is_measured(skus):
+    dsn = url_for(connection.settings_dict)
+    connection.close()  # reports the fixture's commits now, not during the run
+    pg = cost.PgServer(dsn)
+    run = bench.raw_sql_run(dsn, skus, concurrency=2, seconds=0.5, lines=4, meter=cost.CostMeter(pg))
+    assert run.placed > 0 and run.lines == 4
     assert Order.objects.filter(number__startswith="R-").count() == run.placed
-    assert Reservation.objects.filter(owner__startswith="order:R-").count() == run.placed * bench.LINES
+    assert Reservation.objects.filter(owner__startswith="order:R-").count() == run.placed * 4
+    assert run.cost is not None and run.cost.orders == run.placed
+    assert run.cost.app_cpu_ms == run.client_cpu_ms > 0  # the baseline's app is its own client threads
+    # one each; give or take the benchmark's own short connections closing as the run starts
+    assert run.placed <= run.cost.commits <= run.placed + 2
+    if pg.postmaster is not None:  # a server on this machine
+        assert run.cost.pg_cpu_ms is not None and run.cost.pg_cpu_ms > 0
+    if pg.has_statements:  # per order: BEGIN, 4 reserves, nextval, the order, 4 lines, 4 reservations, COMMIT
+        assert run.cost.statements == run.placed * 16
+        assert run.cost.control_statements == run.placed * 2
+        assert (
+            run.cost.fk_checks == run.placed * 16
+        )  # each line and reservation: its variant, its order or location
 
 
 def test_the_profile_places_orders_through_the_service(skus):
@@ -44,32 +62,60 @@ def test_the_profile_places_orders_through_the_service(skus):
 
 
 def test_a_failing_client_fails_the_run():
-    def work(n, deadline):
+    def work(n, gate):
         raise ValueError("broken")
 
     with pytest.raises(RuntimeError, match="2 of 2"):
         bench._run_threads(2, 0.1, work)
 
 
-# --- The managers' reports part (tools/bench/report_pages.py) -----------------------------------------------
+@pytest.mark.parametrize("when", ["setting up", "running"])
+def test_a_client_that_fails_stops_the_others_waiting(when):
+    def work(n, gate):
+        if n == 0 and when == "setting up":
+            raise ValueError("no connection")
+        gate.ready()
+        if n == 0:
+            raise ValueError("lost the connection")
+        gate.done()
+        return {}, []
+
+    with pytest.raises(RuntimeError, match="1 of 3"):
+        bench._run_threads(3, 0.1, work)
 
 
-def test_the_reports_bench_measures_every_report_and_writes_its_section(tmp_path):
+def test_the_meters_read_between_the_first_and_the_last_request():
+    events = []
+
+    def work(n, gate):
+        deadline = gate.ready()
+        events.append("request")
+        while time.perf_counter() < deadline:
+            time.sleep(0.01)
+        gate.done()
+        events.append("disconnect")
+        return {201: 1}, [1.0]
+
+    load = bench._run_threads(
+        2, 0.1, work, on_start=lambda: events.append("start"), on_end=lambda: events.append("end")
+    )
+    assert events == ["start", "request", "request", "end", "disconnect", "disconnect"]
+    assert load.statuses == {201: 2} and 0.1 <= load.wall < 1
+
+
+def _tiny_scale(locations: int = 4, skus: int = 30):
     from io import StringIO
 
     from django.core.management import call_command
-
-    from omni.reports.base import all_reports
-    from tools.bench import report_pages as br
 
     call_command(
         "seed_demo",
         "--force",
         "--scale",
         "--skus",
-        "30",
+        str(skus),
         "--locations",
-        "4",
+        str(locations),
         "--orders",
         "150",
         "--movements",
@@ -77,6 +123,55 @@ def test_the_reports_bench_measures_every_report_and_writes_its_section(tmp_path
         stdout=StringIO(),
         stderr=StringIO(),
     )
+
+
+def test_the_stock_part_runs_through_gunicorn_and_is_written_up(monkeypatch, tmp_path):
+    from tests.conftest import server_env
+    from tools.bench import report, stock
+
+    _tiny_scale(locations=10, skus=200)  # every 5th location ships: where delivery orders come from
+    for key, value in server_env(DB_CONN_MAX_AGE="60").items():
+        monkeypatch.setenv(key, value)  # the servers the benchmark starts work on the test database
+    monkeypatch.setattr(cost, "STATS_SETTLE_SECONDS", 0.1)  # commit counts not checked here
+    opts = {
+        "requests": 5,
+        "concurrency": 2,
+        "seconds": 0.5,
+        "lines": "1,3",
+        "clients": "1,2",
+        "pool": 200,
+        "workers": 1,
+        "no_broker": False,
+        "profile": False,
+        "warm_up": 0.3,
+    }
+    result = stock.run(opts)
+    assert result.configs == [(1, 2), (3, 1), (3, 2)]
+    labels = {r.label for r in result.runs}
+    assert labels >= {"raw SQL", stock.NO_BROKER}
+    assert (stock.BROKER in labels) == (not result.broker_note)
+    for run in result.runs:
+        assert run.placed > 0, (run.label, run.lines, dict(run.statuses))
+        assert run.cost is not None and run.cost.orders == run.placed
+        if run.label != "raw SQL" and not result.cpu_note:
+            assert (run.cost.app_cpu_ms or 0) > 0  # the gunicorn worker's CPU
+    assert result.availability["n"] == 5 and result.availability["p95"] > 0
+
+    text = report.stock_markdown(result)
+    assert "## Done-when" in text and "availability p95" in text
+    assert len(report.checks(result)) in (3, 5)
+    path = report.write(tmp_path, sections=[text], data=report.stock_data(result), argv=[])
+    assert (tmp_path / "latest.json").exists() and path.read_text().count("| 3 | 2 |") == len(labels)
+
+
+# --- The managers' reports part (tools/bench/report_pages.py) -----------------------------------------------
+
+
+def test_the_reports_bench_measures_every_report_and_writes_its_section():
+    from omni.reports.base import all_reports
+    from tools.bench import report_pages as br
+
+    _tiny_scale()
     store_id, store_code = br.busiest_store()
     assert store_code.startswith("BENCH-")
     br.ensure_managers(store_id)
@@ -115,8 +210,6 @@ def test_the_reports_bench_measures_every_report_and_writes_its_section(tmp_path
     csv_run.http = br.export_http_answer(br.client_fetcher(br.HQ_USERNAME), br.EXPORT_SLUG, "csv")
     assert csv_run.http.startswith("streams in the request")
 
-    output = tmp_path / "PERFORMANCE.md"
-    output.write_text("# Performance\n\n## Stock availability\n\nkept\n")
     bench = br.ReportsBench(
         runs=runs,
         exports=[csv_run, xlsx_run],
@@ -125,15 +218,12 @@ def test_the_reports_bench_measures_every_report_and_writes_its_section(tmp_path
         data=br.data_sizes(),
         server="the test client",
     )
-    br.write_section(output, bench)
-    br.write_section(output, bench)  # rewritten in place, not appended twice
-    text = output.read_text()
-    assert text.startswith("# Performance\n\n## Stock availability\n\nkept\n")
+    text = br.section(bench)
     assert text.count(br.SECTION) == 1
     for run in runs:
         assert f"| `{run.slug}` | {run.who} | {run.window} | {run.rows:,} |" in text
     assert f"| `{br.EXPORT_SLUG}` CSV | {csv_run.rows:,} |" in text and "XLSX" in text
-    assert "under\n2 s" in text or "under 2 s" in text
+    assert "under\n1 s" in text or "under 1 s" in text
 
 
 def test_a_slow_page_gets_a_verdict_and_its_plan():

@@ -1,8 +1,12 @@
 """`make bench` (`python -m tools.bench`, from the project folder): at `seed_demo --scale` size, through a
 real multi-process server, (1) the availability endpoint for one SKU across every location, (2) order
-placement throughput beside a raw-SQL baseline (tools/bench/stock.py, placement.py) and (3) every managers'
-report page beside its raw SQL aggregate, and the largest export's memory (tools/bench/report_pages.py).
-Writes docs/PERFORMANCE.md; `--only reports` runs (3) alone and rewrites only its section.
+placement beside a raw-SQL baseline for 1, 3, 10 and 50 lines, with and without a broker, with what each
+order costs in CPU (gunicorn workers, PostgreSQL), statements and commits (tools/bench/stock.py, placement.py,
+cost.py) and (3) every managers' report page beside its raw SQL aggregate, and the largest export's memory
+(tools/bench/report_pages.py). `--only stock` or `--only reports` runs one part.
+
+The figures go to `.omni/bench/<timestamp>.md` and `.json`, and `latest.md` / `latest.json` beside them
+(tools/bench/report.py); the path is printed at the end. docs/PERFORMANCE.md is written by hand.
 
 It works in its own database on the same PostgreSQL server (`<name>_bench`, or OMNI_BENCH_DATABASE), so the
 development data stays as it is; the first run builds the data (minutes), later runs reuse it."""
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -20,7 +25,7 @@ from typing import Any
 import django
 import psycopg
 
-from tools.bench.server import ROOT, BenchError, log, start_server
+from tools.bench.server import ROOT, BenchError, log, start_server, stop
 
 OPTIONS = (
     "skus",
@@ -28,25 +33,43 @@ OPTIONS = (
     "requests",
     "concurrency",
     "seconds",
+    "output_dir",
     "output",
     "only",
     "orders",
     "movements",
     "page_requests",
+    "lines",
+    "clients",
+    "pool",
+    "workers",
 )
+FLAGS = ("no_broker", "profile")
+APPLICATION = f"omni-bench-{os.getpid()}"
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m tools.bench",
-        description="Benchmark stock availability at retail scale and write docs/PERFORMANCE.md.",
+        allow_abbrev=False,
+        description="Benchmark availability, order placement and the reports at retail scale; write the "
+        "figures to .omni/bench/.",
     )
     p.add_argument("--skus", type=int, default=20_000)
     p.add_argument("--locations", type=int, default=200)
-    p.add_argument("--requests", type=int, default=500, help="timed requests (sequential)")
-    p.add_argument("--concurrency", type=int, default=4, help="clients in the concurrent run")
+    p.add_argument("--requests", type=int, default=500, help="timed availability requests (sequential)")
+    p.add_argument("--concurrency", type=int, default=4, help="clients in the concurrent availability run")
     p.add_argument("--seconds", type=float, default=20.0, help="length of each placement run")
-    p.add_argument("--output", default=str(ROOT / "docs" / "PERFORMANCE.md"))
+    p.add_argument("--lines", default="1,3,10,50", help="lines per order, one row each (default 1,3,10,50)")
+    p.add_argument(
+        "--clients", default="1,8", help="placement clients for 3-line orders; the others use the most"
+    )
+    p.add_argument("--pool", type=int, default=5000, help="SKUs the orders draw from")
+    p.add_argument("--workers", type=int, default=0, help="gunicorn workers (default 2 x cores + 1)")
+    p.add_argument("--no-broker", action="store_true", help="skip the runs with a Redis broker")
+    p.add_argument("--profile", action="store_true", help="also profile a placement in process (cProfile)")
+    p.add_argument("--output-dir", default=str(ROOT / ".omni" / "bench"), help="where the figures go")
+    p.add_argument("--output", default="", help="also copy the Markdown write-up to this file")
     p.add_argument(
         "--only",
         choices=["all", "stock", "reports"],
@@ -61,7 +84,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    opts = vars(parser().parse_args(argv))
+    args = sys.argv[1:] if argv is None else argv
+    opts = vars(parser().parse_args(args))
+    opts["argv"] = [a for a in args if a != "--in-bench-db"]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omni.settings")
     django.setup()
     try:
@@ -88,18 +113,22 @@ def reexec_in_bench_database(opts: dict[str, Any]) -> None:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
             log(f"Creating the benchmark database {name}")
             conn.execute(f'CREATE DATABASE "{name}"')
-    env = dict(os.environ, DATABASE_URL=url_for(params, name=name), DB_CONN_MAX_AGE="60")
+    # Persistent connections for the whole run: a backend that exits takes its CPU counters with it.
+    # Its own application_name: the PostgreSQL CPU of its connections is told from anyone else's.
+    bench_params = {**params, "OPTIONS": {**params.get("OPTIONS", {}), "application_name": APPLICATION}}
+    env = dict(os.environ, DATABASE_URL=url_for(bench_params, name=name), DB_CONN_MAX_AGE="3600")
     env["DJANGO_DEBUG"] = "0"  # the outer process runs with DEBUG for its settings; measure without
     env.setdefault("DJANGO_SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
     env.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
     env["DJANGO_SECURE_SSL_REDIRECT"] = "0"
-    # Side effects are queued, as in production with a worker, not run inside the request: an
-    # in-memory broker takes them (nothing consumes them; the benchmark measures the requests).
-    env["CELERY_BROKER_URL"] = "memory://"
-    env["CELERY_RESULT_BACKEND"] = "cache+memory://"
+    # No broker here: each server of the placement runs gets its own (none, or the Redis it starts).
+    env.pop("CELERY_BROKER_URL", None)
+    env.pop("CELERY_RESULT_BACKEND", None)
     argv = [sys.executable, "-m", "tools.bench", "--in-bench-db"]
     for key in OPTIONS:
-        argv += [f"--{key.replace('_', '-')}", str(opts[key])]
+        if opts[key] != "":
+            argv += [f"--{key.replace('_', '-')}", str(opts[key])]
+    argv += [f"--{key.replace('_', '-')}" for key in FLAGS if opts[key]]
     result = subprocess.run(argv, env=env, cwd=ROOT)  # noqa: S603 (our own benchmark)
     if result.returncode:
         raise BenchError(f"the benchmark failed (exit {result.returncode})")
@@ -109,7 +138,7 @@ def reexec_in_bench_database(opts: dict[str, Any]) -> None:
 def run(opts: dict[str, Any]) -> None:
     from django.core.management import call_command
 
-    from tools.bench import stock
+    from tools.bench import report, stock
 
     call_command("migrate", verbosity=0)
     log("Benchmark data (built on the first run, minutes; then checked in seconds)...")
@@ -124,18 +153,37 @@ def run(opts: dict[str, Any]) -> None:
         movements=opts["movements"],
     )
     log(f"  ready in {time.monotonic() - started:.0f} s")
+    sections: list[str] = []
+    data: dict[str, Any] = {}
+    summary: list[str] = []
     if opts["only"] in ("all", "stock"):
-        stock.run(opts)
+        result = stock.run(opts)
+        sections.append(report.stock_markdown(result))
+        data["stock"] = report.stock_data(result)
+        summary += report.verdict_lines(report.checks(result))
     if opts["only"] in ("all", "reports"):
-        run_reports(opts)
+        text, figures, line = run_reports(opts)
+        sections.append(text)
+        data["reports"] = figures
+        summary.append(line)
+    path = report.write(Path(opts["output_dir"]), sections=sections, data=data, argv=opts["argv"])
+    if opts["output"]:
+        copy = shutil.copy(path, opts["output"])  # a file, or into a folder
+        print(f"Copied to {copy}", flush=True)
+    for line in summary:
+        print(line, flush=True)
+    print(f"Written to {path} (and latest.md, latest.json beside it)", flush=True)
 
 
-def run_reports(opts: dict[str, Any]) -> None:
+def run_reports(opts: dict[str, Any]) -> tuple[str, dict[str, Any], str]:
+    """The managers' reports part: its Markdown section, its figures and a one-line summary."""
+    from dataclasses import asdict
+
     from tools.bench import report_pages as br
 
     store_id, store_code = br.busiest_store()
     br.ensure_managers(store_id)
-    workers = 2 * (os.cpu_count() or 1) + 1
+    workers = opts["workers"] or 2 * (os.cpu_count() or 1) + 1
     server, url = start_server(workers)
     try:
         hq = br.http_fetcher(url, br.HQ_USERNAME)
@@ -153,8 +201,7 @@ def run_reports(opts: dict[str, Any]) -> None:
             )
             exports.append(export)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop(server)
     bench = br.ReportsBench(
         runs=runs,
         exports=exports,
@@ -163,14 +210,16 @@ def run_reports(opts: dict[str, Any]) -> None:
         data=br.data_sizes(),
         server=f"gunicorn ({workers} sync workers, `DJANGO_DEBUG=0`)",
     )
-    br.write_section(Path(opts["output"]), bench)
     slow = [r for r in runs if not r.ok]
-    print(
-        f"reports: {len(runs) - len(slow)} of {len(runs)} pages under 2 s; "
-        + "; ".join(f"export {e.fmt} peak {e.peak_mb:.0f} MB" for e in exports)
-        + f". Written to {opts['output']}",
-        flush=True,
+    line = f"reports: {len(runs) - len(slow)} of {len(runs)} pages under {br.PAGE_GOAL}; " + "; ".join(
+        f"export {e.fmt} peak {e.peak_mb:.0f} MB" for e in exports
     )
+    figures = {
+        "pages": [{**asdict(r), "p50": r.p50, "max": r.max, "ok": r.ok} for r in runs],
+        "exports": [{**asdict(e), "ok": e.ok} for e in exports],
+        "data": bench.data,
+    }
+    return br.section(bench), figures, line
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
-"""Order placement at scale, for `make bench`: 3-line delivery orders through the API (gunicorn) at several
-concurrencies, beside a raw-SQL baseline doing the least writes the same order needs, and an in-process
-profile of where a placement's time goes."""
+"""Order placement at scale, for `make bench`: orders of 1 to 50 lines through the API (gunicorn) beside a
+raw-SQL baseline doing the least writes the same order needs, each run measured for what an order costs
+(tools/bench/cost.py), and an in-process profile of where a placement's time goes (`--profile`)."""
 
 from __future__ import annotations
 
@@ -21,17 +21,22 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from tools.bench.cost import Cost, CostMeter
+
 LINES = 3
 CITIES = [(45.4642, 9.19), (41.9028, 12.4964), (40.8518, 14.2681), (45.0703, 7.6869), (43.7696, 11.2558)]
 
 
 @dataclass
 class Run:
-    label: str
+    label: str  # "raw SQL" | "API, no broker" | "API, broker"
     concurrency: int
     seconds: float
     statuses: Counter = field(default_factory=Counter)
     latencies_ms: list[float] = field(default_factory=list)
+    lines: int = LINES
+    client_cpu_ms: float = 0.0  # the clients' own threads
+    cost: Cost | None = None
 
     @property
     def placed(self) -> int:
@@ -47,82 +52,198 @@ class Run:
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, int(p * (len(ordered) - 1) + 0.5))]
 
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "lines": self.lines,
+            "clients": self.concurrency,
+            "seconds": self.seconds,
+            "orders": self.placed,
+            "orders_per_second": self.rate,
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "latency_ms": {"p50": self.pct(0.5), "p95": self.pct(0.95), "p99": self.pct(0.99)},
+            "cost": self.cost.as_dict() if self.cost else None,
+        }
 
-def _basket(rng: random.Random, skus: list[str]) -> list[str]:
-    return rng.sample(skus, LINES)
+
+def _basket(rng: random.Random, skus: list[str], lines: int = LINES) -> list[str]:
+    return rng.sample(skus, lines)
+
+
+@dataclass
+class Load:
+    statuses: Counter
+    latencies_ms: list[float]
+    wall: float
+    client_cpu_ms: float
+
+
+class Gate:
+    """What a client thread is handed. ready(): after setting itself up (a connection, a session), wait for
+    every client; returns the deadline for its last request. done(): after its last request, before it
+    disconnects, wait for every client (the meters read the processes then, connections still open)."""
+
+    def __init__(self, start: threading.Barrier, end: threading.Barrier, clock: dict[str, float]) -> None:
+        self._start, self._end, self._clock = start, end, clock
+        self.cpu_ms = 0.0
+        self._cpu0: float | None = None
+
+    def ready(self) -> float:
+        self._start.wait()
+        self._cpu0 = time.thread_time()
+        return self._clock["deadline"]
+
+    def done(self) -> None:
+        if self._cpu0 is None:
+            return
+        self.cpu_ms = (time.thread_time() - self._cpu0) * 1000
+        self._cpu0 = None
+        self._end.wait()
+
+    def abort(self) -> None:
+        self._start.abort()
+        self._end.abort()
+
+
+# A client: (its number, its gate) -> (statuses, latencies).
+Work = Callable[[int, Gate], tuple[Counter, list[float]]]
 
 
 def _run_threads(
-    concurrency: int, seconds: float, work: Callable[[int, float], tuple[Counter, list[float]]]
-) -> tuple[Counter, list[float], float]:
+    concurrency: int,
+    seconds: float,
+    work: Work,
+    *,
+    on_start: Callable[[], None] | None = None,
+    on_end: Callable[[], None] | None = None,
+) -> Load:
+    """`concurrency` clients in threads, started together once all are set up (`on_start` runs then, e.g.
+    the cost meter's first reading) and sending requests until `seconds` have passed; `on_end` runs when
+    the last has sent its last request. Also sums the CPU time of the clients' threads in between."""
     statuses: Counter = Counter()
     latencies: list[float] = []
     lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
+    clock: dict[str, float] = {}
+    errors: list[BaseException] = []
+    cpu_ms: list[float] = []
 
-    errors: list[Exception] = []
+    def begin() -> None:
+        if on_start is not None:
+            on_start()
+        clock["started"] = time.perf_counter()
+        clock["deadline"] = clock["started"] + seconds
+
+    def end() -> None:
+        clock["ended"] = time.perf_counter()
+        if on_end is not None:
+            on_end()
+
+    start_barrier = threading.Barrier(concurrency, action=begin, timeout=300)
+    end_barrier = threading.Barrier(concurrency, action=end, timeout=300)
 
     def worker(n: int) -> None:
+        gate = Gate(start_barrier, end_barrier, clock)
         try:
-            s, lat = work(n, deadline)
+            s, lat = work(n, gate)
+            gate.done()  # when the client did not say so itself
+        except threading.BrokenBarrierError:
+            return  # another client failed
         except Exception as exc:  # noqa: BLE001 (a broken client fails the run, not just its thread)
             with lock:
                 errors.append(exc)
+            gate.abort()
             return
         with lock:
             statuses.update(s)
             latencies.extend(lat)
+            cpu_ms.append(gate.cpu_ms)
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
-    started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     if errors:
         raise RuntimeError(f"{len(errors)} of {concurrency} benchmark clients failed") from errors[0]
-    return statuses, latencies, time.perf_counter() - started
+    if "ended" not in clock:
+        raise RuntimeError("the benchmark clients did not start and end together")
+    return Load(statuses, latencies, clock["ended"] - clock["started"], sum(cpu_ms))
 
 
-def http_run(url: str, token: str, skus: list[str], *, concurrency: int, seconds: float) -> Run:
+def _measured(
+    label: str,
+    lines: int,
+    concurrency: int,
+    seconds: float,
+    work: Work,
+    meter: CostMeter | None,
+) -> Run:
+    load = _run_threads(
+        concurrency,
+        seconds,
+        work,
+        on_start=meter.start if meter else None,
+        on_end=meter.end if meter else None,
+    )
+    run = Run(label, concurrency, load.wall, load.statuses, load.latencies_ms, lines, load.client_cpu_ms)
+    if meter is not None:
+        run.cost = meter.cost(orders=run.placed, client_cpu_ms=load.client_cpu_ms)
+    return run
+
+
+def order_body(rng: random.Random, skus: list[str], n: int, lines: int) -> dict[str, Any]:
+    lat, lng = rng.choice(CITIES)
+    return {
+        "channel": "web",
+        "customer": {"email": f"bench{n}@example.it", "first_name": "Bench", "last_name": f"Client {n}"},
+        "lines": [{"sku": sku, "quantity": 1} for sku in _basket(rng, skus, lines)],
+        "fulfilment": {
+            "type": "delivery",
+            "address": {
+                "line1": "Via Roma 1",
+                "city": "Milano",
+                "postcode": "20121",
+                "country": "IT",
+                "latitude": lat,
+                "longitude": lng,
+            },
+        },
+    }
+
+
+def http_run(
+    url: str,
+    token: str,
+    skus: list[str],
+    *,
+    concurrency: int,
+    seconds: float,
+    lines: int = LINES,
+    meter: CostMeter | None = None,
+    label: str = "API",
+) -> Run:
+    """Clients posting `lines`-line delivery orders to POST /api/v1/orders/, each sending its next order as
+    soon as the last is answered."""
     import requests
 
-    def work(n: int, deadline: float) -> tuple[Counter, list[float]]:
-        rng = random.Random(1000 + n + concurrency * 100)
+    def work(n: int, gate: Gate) -> tuple[Counter, list[float]]:
+        rng = random.Random(1000 + n + concurrency * 100 + lines * 10_000 + int(time.time()))
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {token}"
         statuses: Counter = Counter()
         latencies: list[float] = []
+        deadline = gate.ready()
         while time.perf_counter() < deadline:
-            lat, lng = rng.choice(CITIES)
-            body: dict[str, Any] = {
-                "channel": "web",
-                "customer": {
-                    "email": f"bench{n}@example.it",
-                    "first_name": "Bench",
-                    "last_name": f"Client {n}",
-                },
-                "lines": [{"sku": sku, "quantity": 1} for sku in _basket(rng, skus)],
-                "fulfilment": {
-                    "type": "delivery",
-                    "address": {
-                        "line1": "Via Roma 1",
-                        "city": "Milano",
-                        "postcode": "20121",
-                        "country": "IT",
-                        "latitude": lat,
-                        "longitude": lng,
-                    },
-                },
-            }
+            body = order_body(rng, skus, n, lines)
             t0 = time.perf_counter()
             response = session.post(url + "/api/v1/orders/", json=body, timeout=60)
             latencies.append((time.perf_counter() - t0) * 1000)
             statuses[response.status_code] += 1
+        gate.done()
+        session.close()
         return statuses, latencies
 
-    statuses, latencies, wall = _run_threads(concurrency, seconds, work)
-    return Run("API", concurrency, wall, statuses, latencies)
+    return _measured(label, lines, concurrency, seconds, work, meter)
 
 
 RESERVE_SQL = (
@@ -163,9 +284,25 @@ def _raw_order(conn: psycopg.Connection, n: int, basket: list[tuple[str, int, in
             cur.executemany(RESERVATION_SQL, [(f"order:R-{seq}", loc, v, now) for _, v, loc in basket])
 
 
-def raw_sql_run(dsn: str, skus: list[str], *, concurrency: int, seconds: float) -> Run:
+STOCKED_SQL = (
+    "SELECT v.sku, s.location_id FROM inventory_stocklevel s JOIN inventory_variant v ON v.id = s.variant_id "
+    "WHERE v.sku = ANY(%s) AND s.location_id = ANY(%s) AND s.on_hand - s.reserved - s.safety_stock >= %s"
+)
+
+
+def raw_sql_run(
+    dsn: str,
+    skus: list[str],
+    *,
+    concurrency: int,
+    seconds: float,
+    lines: int = LINES,
+    meter: CostMeter | None = None,
+) -> Run:
     """The least the same order needs, by hand: per line a conditional reserve (UPDATE ... WHERE there is
-    enough), then the order row, its lines and its reservations; one transaction per order."""
+    enough), then the order row, its lines and its reservations; one transaction per order, one
+    connection per client (opened before the clock starts). It does no sourcing: each line's location is
+    drawn from the shipping locations that had a few units of the SKU when the run started."""
     with psycopg.connect(dsn) as conn:
         variants: dict[str, int] = dict(
             conn.execute("SELECT sku, id FROM inventory_variant WHERE sku = ANY(%s)", [skus]).fetchall()
@@ -173,14 +310,23 @@ def raw_sql_run(dsn: str, skus: list[str], *, concurrency: int, seconds: float) 
         shipping = [
             row[0] for row in conn.execute("SELECT id FROM stores_location WHERE ships AND active").fetchall()
         ]
+        stocked: dict[str, list[int]] = {}
+        for sku, location_id in conn.execute(STOCKED_SQL, [skus, shipping, 3]):
+            stocked.setdefault(sku, []).append(location_id)
+    if not shipping:
+        raise RuntimeError("no active location ships: the baseline has nowhere to reserve from")
 
-    def work(n: int, deadline: float) -> tuple[Counter, list[float]]:
-        rng = random.Random(5000 + n + concurrency * 100)
+    def work(n: int, gate: Gate) -> tuple[Counter, list[float]]:
+        rng = random.Random(5000 + n + concurrency * 100 + lines * 10_000 + int(time.time()))
         statuses: Counter = Counter()
         latencies: list[float] = []
         with psycopg.connect(dsn) as conn:
+            deadline = gate.ready()
             while time.perf_counter() < deadline:
-                basket = [(sku, variants[sku], rng.choice(shipping)) for sku in _basket(rng, skus)]
+                basket = [
+                    (sku, variants[sku], rng.choice(stocked.get(sku) or shipping))
+                    for sku in _basket(rng, skus, lines)
+                ]
                 t0 = time.perf_counter()
                 try:
                     _raw_order(conn, n, basket)
@@ -188,10 +334,10 @@ def raw_sql_run(dsn: str, skus: list[str], *, concurrency: int, seconds: float) 
                 except LookupError:
                     statuses[409] += 1
                 latencies.append((time.perf_counter() - t0) * 1000)
+            gate.done()  # the meters read the server while this connection is still open
         return statuses, latencies
 
-    statuses, latencies, wall = _run_threads(concurrency, seconds, work)
-    return Run("raw SQL", concurrency, wall, statuses, latencies)
+    return _measured("raw SQL", lines, concurrency, seconds, work, meter)
 
 
 @dataclass
@@ -204,7 +350,7 @@ class Profile:
     ours: str = ""
 
 
-def profile_service(skus: list[str], *, orders: int = 150) -> Profile:
+def profile_service(skus: list[str], *, orders: int = 150, lines: int = LINES) -> Profile:
     """Place orders in process through the service: time per order, the share spent waiting on
     PostgreSQL, queries per order, and the functions that cost most."""
     from omni.actors import Actor
@@ -228,7 +374,7 @@ def profile_service(skus: list[str], *, orders: int = 150) -> Profile:
             actor=actor,
             channel="web",
             customer=CustomerInput(email="profile@example.it", first_name="Pro", last_name="File"),
-            lines=[LineInput(sku, 1) for sku in _basket(rng, skus)],
+            lines=[LineInput(sku, 1) for sku in _basket(rng, skus, lines)],
             fulfilment=FulfilmentInput(
                 type="delivery",
                 address={
@@ -259,8 +405,8 @@ def profile_service(skus: list[str], *, orders: int = 150) -> Profile:
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats("tottime").print_stats(12)
-    lines = [ln for ln in out.getvalue().splitlines() if ln.strip()]
-    start = next((i for i, ln in enumerate(lines) if ln.strip().startswith("ncalls")), 0)
+    top = [ln for ln in out.getvalue().splitlines() if ln.strip()]
+    start = next((i for i, ln in enumerate(top) if ln.strip().startswith("ncalls")), 0)
     ours = io.StringIO()
     pstats.Stats(profiler, stream=ours).sort_stats("cumtime").print_stats(
         r"/(orders|inventory|loyalty|omni|stores)/[a-z_/]+\.py", 15
@@ -272,7 +418,7 @@ def profile_service(skus: list[str], *, orders: int = 150) -> Profile:
         mean_ms=statistics.fmean(durations),
         db_ms=db["ms"] / orders,
         queries=db["queries"] / orders,
-        top="\n".join(lines[start : start + 13]),
+        top="\n".join(top[start : start + 13]),
         ours="\n".join(
             ln.replace(str(settings.BASE_DIR) + "/", "") for ln in own[own_start : own_start + 16]
         ),

@@ -3,12 +3,16 @@ check the form of a request; the services apply the rules (a quantity's sign per
 
 from __future__ import annotations
 
+import contextlib
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from inventory.models import AdjustmentReason, CountStatus, MovementKind, TransferStatus, sku_validator
+from omni.api.parsing import parse
 
 MAX_QUANTITY = 1_000_000
 MAX_LINES = 500
@@ -52,14 +56,44 @@ class AvailabilityQuery(serializers.Serializer):
     def validate_near(self, value: str) -> tuple[float, float] | None:
         if not value:
             return None
-        try:
-            lat_text, lng_text = value.split(",")
-            lat, lng = float(lat_text), float(lng_text)
-        except ValueError as exc:
-            raise serializers.ValidationError("Give LAT,LNG in decimal degrees, e.g. 45.4642,9.19.") from exc
-        if not (-90 <= lat <= 90 and -180 <= lng <= 180):  # also refuses nan
-            raise serializers.ValidationError("Latitude is -90..90 and longitude -180..180.")
-        return lat, lng
+        return parse_near(value)
+
+
+def parse_near(value: str) -> tuple[float, float]:
+    try:
+        lat_text, lng_text = value.split(",")
+        lat, lng = float(lat_text), float(lng_text)
+    except ValueError as exc:
+        raise serializers.ValidationError("Give LAT,LNG in decimal degrees, e.g. 45.4642,9.19.") from exc
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):  # also refuses nan
+        raise serializers.ValidationError("Latitude is -90..90 and longitude -180..180.")
+    return lat, lng
+
+
+_PLAIN_NEAR = re.compile(r"-?[0-9]{1,3}(\.[0-9]{1,20})?,-?[0-9]{1,3}(\.[0-9]{1,20})?")
+_BOOLEAN_WORDS = {
+    **{word: True for word in serializers.BooleanField.TRUE_VALUES if isinstance(word, str)},
+    **{word: False for word in serializers.BooleanField.FALSE_VALUES if isinstance(word, str)},
+    **{word: None for word in serializers.BooleanField.NULL_VALUES if isinstance(word, str)},
+}
+
+
+def availability_query(params: Mapping[str, str]) -> dict[str, Any]:
+    """AvailabilityQuery's validated data. What clients send (nothing, a plain LAT,LNG, a boolean word) is
+    read here directly, for building the serializer costs more than all the rest of parsing a request;
+    anything else goes through the serializer, its checks and its error messages."""
+    near_text, cc_text = params.get("near"), params.get("click_and_collect")
+    near = None
+    if near_text is not None and _PLAIN_NEAR.fullmatch(near_text):
+        with contextlib.suppress(serializers.ValidationError):  # out of range: the serializer says so
+            near = parse_near(near_text)
+    cc_word = None if cc_text is None else cc_text.lower()
+    if (near_text is not None and near is None) or (cc_word is not None and cc_word not in _BOOLEAN_WORDS):
+        return parse(AvailabilityQuery, dict(params.items()))
+    query: dict[str, Any] = {"click_and_collect": None if cc_word is None else _BOOLEAN_WORDS[cc_word]}
+    if near is not None:
+        query["near"] = near
+    return query
 
 
 class LocationAvailabilityOut(serializers.Serializer):

@@ -144,6 +144,7 @@ def report_page(request: HttpRequest, slug: str) -> HttpResponse:
                 if any(c.total for c in columns) and page.count
                 else None,
                 "figures": [{"label": f.label, "text": format_value(f.kind, f.value)} for f in page.figures],
+                "freshness": report.freshness(filters),
                 "chart_svg": render_svg(page.chart, columns) if report.chart is not None else None,
                 "sorted_qs": sorted_qs,
                 "first_row": (page.number - 1) * page.per_page + 1 if page.count else 0,
