@@ -159,8 +159,11 @@ class StockLevel(models.Model):
     movement ledger and `reserved` of the active reservations: both change only in inventory.services, in
     the same transaction as the movement or reservation, under a row lock."""
 
-    location = models.ForeignKey("stores.Location", on_delete=models.PROTECT, related_name="stock_levels")
-    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="stock_levels")
+    # No single-column indexes for these two: (location, variant) and (variant, location) serve every lookup.
+    location = models.ForeignKey(
+        "stores.Location", on_delete=models.PROTECT, related_name="stock_levels", db_index=False
+    )
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="stock_levels", db_index=False)
     on_hand = models.IntegerField(_("on hand"), default=0)
     reserved = models.IntegerField(_("reserved"), default=0)
     safety_stock = models.IntegerField(_("safety stock"), default=0)
@@ -181,7 +184,16 @@ class StockLevel(models.Model):
             models.CheckConstraint(name="stock_safety_non_negative", condition=Q(safety_stock__gte=0)),
             models.CheckConstraint(name="stock_reorder_non_negative", condition=Q(reorder_point__gte=0)),
         ]
-        indexes = [models.Index(fields=["location", "variant"], name="stock_location_variant")]
+        indexes = [
+            models.Index(fields=["location", "variant"], name="stock_location_variant"),
+            # A SKU's figures at every location (its availability, where a delivery can come from) by an
+            # index-only scan: a few pages instead of one heap page per location.
+            models.Index(
+                fields=["variant"],
+                include=["location", "on_hand", "reserved", "safety_stock"],
+                name="stock_variant_figures",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.variant_id}@{self.location_id}: {self.on_hand}/{self.reserved}"
