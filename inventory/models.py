@@ -163,7 +163,9 @@ class StockLevel(models.Model):
     location = models.ForeignKey(
         "stores.Location", on_delete=models.PROTECT, related_name="stock_levels", db_index=False
     )
-    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="stock_levels", db_index=False)
+    variant = models.ForeignKey(
+        Variant, on_delete=models.PROTECT, related_name="stock_levels", db_index=False
+    )
     on_hand = models.IntegerField(_("on hand"), default=0)
     reserved = models.IntegerField(_("reserved"), default=0)
     safety_stock = models.IntegerField(_("safety stock"), default=0)

@@ -643,8 +643,9 @@ class SalesDay(models.Model):
     on the order's day, cancelled orders and cancelled units left out; returns on the day and at the
     location they were received, under the original order's channel.
 
-    Derived data: orders.services.sales_summary rewrites whole days from the orders, so nothing else writes
-    here and order placement never touches it (no hot rows)."""
+    Derived data: orders.services.sales_summary adds new orders and returns into these rows and rewrites the
+    days of orders that changed, so nothing else writes here and order placement never touches it (no hot
+    rows)."""
 
     day = models.DateField()
     channel = models.CharField(max_length=12, choices=Channel.choices)
@@ -695,6 +696,9 @@ class SalesSummaryState(models.Model):
 
     refreshed_at = models.DateTimeField(null=True)
     built_at = models.DateTimeField(null=True)  # the last full rebuild
+    # the orders, timeline events and returns the summary has taken in, per table: every id up to "through"
+    # but the "missing" ranges (orders.services.sales_summary.Seen); {} until the first refresh that keeps it
+    seen = models.JSONField(default=dict)
 
     def __str__(self) -> str:
         return f"sales summary refreshed {self.refreshed_at}"

@@ -1,7 +1,9 @@
 """The daily sales summary (orders.services.sales_summary) kept current by refresh: after placement, a
 cancellation, units cancelled off a line and returns, on the Europe/Rome day boundary; a change to an order
-of an older day; idempotence; a rebuild equal to the incremental result; the report read from it equal to
-the same figures computed from the orders; two refreshes at once (each its own connection) never doubling
+of an older day; idempotence; a rebuild equal to the incremental result; new orders and returns added to
+their day (statements independent of their number, no day rewritten), each exactly once, also when ids
+commit out of order or roll back; the first refresh after the state was added; the report read from it equal
+to the same figures computed from the orders; two refreshes at once (each its own connection) never doubling
 rows; the beat task and the operator command."""
 
 from __future__ import annotations
@@ -17,13 +19,27 @@ from unittest import mock
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from inventory.services import record_movement
 from omni.reports.base import ReportFilters, get_report
 from omni.reports.runner import run_page
 from orders.models import Order, OrderEvent, SalesDay, SalesSummaryState
-from orders.services import cancel_order, sales_summary, short_pick
+from orders.services import (
+    CustomerInput,
+    FulfilmentInput,
+    LineInput,
+    PaymentInput,
+    cancel_order,
+    collect,
+    mark_ready,
+    place_order,
+    sales_summary,
+    ship_order,
+    short_pick,
+)
 from orders.services.sales_summary import MARGIN, refresh_sales_summary
 from orders.tasks import refresh_sales_summary_task
 from tests.orders import test_reports as base
@@ -84,6 +100,18 @@ def rebuilt() -> set[Row]:
     return summary()
 
 
+def from_orders() -> set[Row]:
+    """What a rebuild would make of the orders and returns now, leaving the summary and its state alone."""
+    sql, params = sales_summary._rows(("TRUE", []), ("TRUE", []))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {tuple(row) for row in cursor.fetchall()}
+
+
+def missing_orders() -> list[tuple[int, int]]:
+    return [(lo, hi) for lo, hi, _at in SalesSummaryState.objects.get().seen["orders"]["missing"]]
+
+
 def test_the_first_refresh_builds_everything_then_only_what_changed(net):  # type: ignore[no-untyped-def]
     with at(rome(DAY, 9, 58)):
         till(net["milano"], [("TEE-RP", 1)])
@@ -92,17 +120,18 @@ def test_the_first_refresh_builds_everything_then_only_what_changed(net):  # typ
         first = refresh_sales_summary()
     assert first.rebuilt and first.days == 1
     assert everything(DAY) == {("store", net["milano"].pk): (1, 1, Decimal("20.00"), 0, Decimal("0.00"))}
-    # nothing changed: a refresh within the margin rewrites the same day, one after it has nothing to do
-    # (the sale at 09:58 is within the margin before the 10:00 refresh: the next one rewrites its day to the
-    # same rows; only a refresh after one that ran MARGIN past the sale has nothing to do)
+    # nothing changed: nothing to do, even within the margin after the sale
     with at(rome(DAY, 10, 5)):
-        again = refresh_sales_summary()
-    assert (again.rebuilt, again.days) == (False, 1)
-    with at(rome(DAY, 9, 58) + MARGIN + dt.timedelta(minutes=1)):
-        assert refresh_sales_summary().days == 1  # the one before ran at 10:05: it looks from 09:55
         idle = refresh_sales_summary()
-    assert (idle.rebuilt, idle.days, idle.rows) == (False, 0, 0)
-    assert everything(DAY) == {("store", net["milano"].pk): (1, 1, Decimal("20.00"), 0, Decimal("0.00"))}
+    assert idle == sales_summary.Refreshed(rebuilt=False, days=0, rows=0, new=0)
+    # a new sale is added to its day's rows (the store's and its tees'), the day is not rewritten
+    with at(rome(DAY, 10, 6)):
+        till(net["milano"], [("TEE-RP", 2)])
+    with at(rome(DAY, 10, 7)):
+        added = refresh_sales_summary()
+    assert added == sales_summary.Refreshed(rebuilt=False, days=0, rows=2, new=1)
+    assert everything(DAY) == {("store", net["milano"].pk): (2, 3, Decimal("60.00"), 0, Decimal("0.00"))}
+    assert summary() == from_orders()
 
 
 def test_placement_cancellation_cancelled_units_and_returns_on_the_rome_day_boundary(net):  # type: ignore[no-untyped-def]
@@ -172,26 +201,13 @@ def test_a_change_to_an_order_of_an_older_day_is_picked_up(net):  # type: ignore
         give_back(kept, net["roma"], ("TEE-RP", 1, "damaged", "damaged_on_arrival"))
     with at(rome(later, 12, 1)):
         done = refresh_sales_summary()
-    assert not done.rebuilt and done.days == 2  # the old order's day and the return's
+    # the old order's day rewritten; the return added to its own day
+    assert (done.rebuilt, done.days, done.new) == (False, 1, 1)
     assert everything(DAY) == {("store", net["milano"].pk): (1, 1, Decimal("20.00"), 0, Decimal("0.00"))}
     assert everything(later) == {("store", net["roma"].pk): (0, 0, Decimal("0.00"), 1, Decimal("20.00"))}
     assert Order.objects.get(pk=old.pk).status == "cancelled"
     incremental = summary()
     assert rebuilt() == incremental
-
-
-def test_a_late_commit_within_the_margin_is_not_missed(net):  # type: ignore[no-untyped-def]
-    """An order whose transaction began before a refresh and committed after it: its event time is before
-    that refresh, but within the margin the next refresh looks back over."""
-    with at(rome(DAY, 10)):
-        refresh_sales_summary()
-    with at(rome(DAY, 10, 5)):
-        till(net["milano"], [("TEE-RP", 1)])
-    SalesSummaryState.objects.filter(pk=1).update(refreshed_at=rome(DAY, 10, 6))  # a refresh that missed it
-    SalesDay.objects.all().delete()
-    with at(rome(DAY, 10, 8)):
-        refresh_sales_summary()
-    assert everything(DAY) == {("store", net["milano"].pk): (1, 1, Decimal("20.00"), 0, Decimal("0.00"))}
 
 
 def live_rows(f: ReportFilters) -> set[Row]:
@@ -250,19 +266,20 @@ def test_an_order_in_two_chosen_categories_counts_in_each(net):  # type: ignore[
 @pytest.mark.django_db(transaction=True)
 def test_two_refreshes_at_once_take_turns(net):  # type: ignore[no-untyped-def]
     """Each thread its own connection and transaction; the advisory lock makes the second wait for the
-    first, so the rows are never doubled (the unique constraint would fail the second otherwise)."""
+    first, so the rows are never doubled (the unique constraint would fail a second rebuild otherwise, and a
+    second add would count the order twice)."""
     with at(rome(DAY, 10)):
         till(net["milano"], [("TEE-RP", 1)])
         pickup(net["roma"], [("JNS-RP", 2)])
     barrier = threading.Barrier(2)
     results: list[Any] = []
     errors: list[BaseException] = []
-    real_insert = sales_summary._insert
+    real_write = sales_summary._write
 
-    def slow_insert(days: Any) -> Any:  # holds the refresh between its DELETE and its INSERT
+    def slow_write(*args: Any, **kw: Any) -> Any:  # holds the refresh before it writes the rows
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_sleep(0.3)")
-        return real_insert(days)
+        return real_write(*args, **kw)
 
     def run(rebuild: bool) -> None:
         try:
@@ -280,16 +297,18 @@ def test_two_refreshes_at_once_take_turns(net):  # type: ignore[no-untyped-def]
         for t in threads:
             t.join(timeout=30)
 
-    with mock.patch.object(sales_summary, "_insert", slow_insert):
+    with mock.patch.object(sales_summary, "_write", slow_write):
         race(rebuild=True)  # the first builds the summary, the second waits, then rebuilds it
-        with at(timezone.now()):  # an order now (real time): both refreshes find its day changed
+        with at(timezone.now()):  # an order now (real time)
             pickup(net["roma"], [("JNS-RP", 1)])
         race(rebuild=False)
     assert errors == []
     assert len(results) == 4
-    assert [r.days for r in results[2:]] == [1, 1]  # both rewrote today (the margin keeps it)
+    # the first takes the new order in (added, its day not rewritten), the second finds nothing new
+    assert [(r.days, r.new) for r in results[2:]] == [(0, 1), (0, 0)]
     today = timezone.localdate()
     assert everything(today) == {("web", net["roma"].pk): (1, 1, Decimal("50.00"), 0, Decimal("0.00"))}
+    assert summary() == from_orders()
     SalesDay.objects.filter(day=today).delete()
     assert SalesDay.objects.count() == len(summary())
     assert everything(DAY) == {
@@ -311,3 +330,236 @@ def test_the_beat_task_and_the_operator_command(net):  # type: ignore[no-untyped
     call_command("refresh_sales_summary", stdout=out)
     assert "Refreshed the sales summary" in out.getvalue()
     assert everything(DAY) == {("store", net["milano"].pk): (1, 1, Decimal("20.00"), 0, Decimal("0.00"))}
+
+
+# --- taking in new orders and returns without rewriting their day ---------------------------------------
+
+
+def test_placements_and_changes_refreshed_as_they_come_equal_a_rebuild(net, sales):  # type: ignore[no-untyped-def]
+    """The fixture's sales built, then rounds of new orders of every kind (some across midnight) and changes
+    to orders already taken in, a refresh after each: the summary equals a rebuild every time."""
+    milano, roma = net["milano"], net["roma"]
+    with at(rome(NEXT, 12)):
+        refresh_sales_summary()
+    assert summary() == from_orders()
+    placed = []
+    for i, (day, hour) in enumerate([(NEXT, 13), (NEXT, 23), (NEXT + dt.timedelta(days=1), 0), (NEXT, 14)]):
+        with at(rome(day, hour, 5 * i)):
+            placed += [
+                till(milano if i % 2 else roma, [("TEE-RP", 1 + i % 2)]),
+                pickup(roma, [("JNS-RP", 1)], channel="app" if i % 2 else "web"),
+                delivery([("TEE-RP", 1), ("JNS-RP", 1)]),
+                till(milano, [("JNS-RP", 1), ("TEE-RP", 1)]),
+            ]
+        with at(rome(day, hour, 5 * i + 1)):
+            done = refresh_sales_summary()
+        assert (done.days, done.new) == (0, 4)
+        assert summary() == from_orders()
+    # changes to orders taken in (and to the fixture's, of an older day), each followed by a refresh
+    web_pickup, delivered, till_sale = placed[1], placed[2], placed[3]
+    with at(rome(NEXT + dt.timedelta(days=1), 9)):
+        cancel_order(actor=HQ, number=placed[5].number)
+        ready = mark_ready(actor=HQ, number=web_pickup.number)
+        collect(actor=HQ, number=web_pickup.number, code=ready.pickup_code)
+        refresh_sales_summary()
+    assert summary() == from_orders()
+    with at(rome(NEXT + dt.timedelta(days=1), 10)):
+        ship_order(actor=HQ, number=delivered.number)
+        give_back(till_sale, roma, ("TEE-RP", 1, "resellable", "changed_mind"))
+        give_back(sales["s2"], milano, ("JNS-RP", 1, "resellable", "changed_mind"))
+        refresh_sales_summary()
+    assert summary() == from_orders()
+    incremental = summary()
+    assert rebuilt() == incremental
+
+
+def test_an_order_taken_in_then_cancelled_collected_or_returned_is_exact(net):  # type: ignore[no-untyped-def]
+    milano, roma = net["milano"], net["roma"]
+    with at(rome(DAY, 8)):
+        refresh_sales_summary()
+    with at(rome(DAY, 9)):
+        web = pickup(roma, [("JNS-RP", 1)])
+        app = pickup(milano, [("TEE-RP", 2)], channel="app")
+        sale = till(milano, [("TEE-RP", 3)])
+    with at(rome(DAY, 9, 1)):
+        taken = refresh_sales_summary()
+    assert (taken.days, taken.new) == (0, 3)
+    assert everything(DAY) == {
+        ("web", roma.pk): (1, 1, Decimal("50.00"), 0, Decimal("0.00")),
+        ("app", milano.pk): (1, 2, Decimal("40.00"), 0, Decimal("0.00")),
+        ("store", milano.pk): (1, 3, Decimal("60.00"), 0, Decimal("0.00")),
+    }
+    # a minute later, within the margin: the web pickup collected, the app order cancelled, a tee back
+    with at(rome(DAY, 9, 2)):
+        ready = mark_ready(actor=HQ, number=web.number)
+        collect(actor=HQ, number=web.number, code=ready.pickup_code)
+        cancel_order(actor=HQ, number=app.number)
+        give_back(sale, milano, ("TEE-RP", 1, "resellable", "changed_mind"))
+    with at(rome(DAY, 9, 3)):
+        changed = refresh_sales_summary()
+    assert (changed.days, changed.new) == (1, 1)  # the day rewritten (it counts the new return)
+    assert everything(DAY) == {
+        ("web", roma.pk): (1, 1, Decimal("50.00"), 0, Decimal("0.00")),
+        ("store", milano.pk): (1, 3, Decimal("60.00"), 1, Decimal("20.00")),
+    }
+    with at(rome(DAY, 9, 4)):
+        assert refresh_sales_summary().days == 0
+    assert summary() == from_orders()
+
+
+def test_an_order_within_the_margin_counts_once_over_many_refreshes(net):  # type: ignore[no-untyped-def]
+    with at(rome(DAY, 10)):
+        refresh_sales_summary()
+        till(net["milano"], [("TEE-RP", 1)])
+    news = []
+    for minutes in (0, 1, 4, 9, 10, 11, 25):
+        with at(rome(DAY, 10) + dt.timedelta(minutes=minutes, seconds=30)):
+            news.append(refresh_sales_summary().new)
+        assert everything(DAY) == {("store", net["milano"].pk): (1, 1, Decimal("20.00"), 0, Decimal("0.00"))}
+    assert news == [1, 0, 0, 0, 0, 0, 0]
+    assert summary() == from_orders()
+
+
+def test_new_orders_cost_the_same_statements_whatever_their_number(net):  # type: ignore[no-untyped-def]
+    """The refresh after 1 new order and after 6 runs the same statements, and neither deletes a day: the
+    orders are added into the day's rows (the online rows too, whose location is NULL)."""
+    with at(rome(DAY, 9)):
+        till(net["milano"], [("TEE-RP", 1)])
+        refresh_sales_summary()
+    statements = []
+    for count, minute in ((1, 10), (6, 20)):
+        with at(rome(DAY, 10, minute)):
+            for i in range(count):
+                if i % 2:
+                    delivery([("JNS-RP", 1)])
+                else:
+                    till(net["milano"], [("TEE-RP", 1)])
+            with CaptureQueriesContext(connection) as queries:
+                done = refresh_sales_summary()
+        assert (done.rebuilt, done.days, done.new) == (False, 0, count)
+        assert not [q for q in queries if "DELETE" in q["sql"].upper()]
+        statements.append(len(queries))
+    assert statements[0] == statements[1]
+    assert summary() == from_orders()
+    assert everything(DAY)[("store", net["milano"].pk)][:2] == (5, 5)
+
+
+def test_a_delivery_from_several_locations_adds_into_the_online_row(net):  # type: ignore[no-untyped-def]
+    """Location NULL and category NULL: the unique key treats NULLs as equal, so the second order is added
+    into the first one's rows instead of making new ones."""
+    milano = net["milano"]
+    milano.ships = True
+    milano.save(update_fields=["ships"])
+    with at(rome(DAY, 8)):
+        refresh_sales_summary()
+    for hour in (9, 10):
+        with at(rome(DAY, hour)):
+            for location, free in ((milano, 3), (net["hub"], 2), (net["roma"], 0)):
+                level = location.stock_levels.get(variant=net["tee"])
+                if level.on_hand - level.reserved != free:  # Milano holds 3 free and the hub 2: both ship
+                    record_movement(
+                        actor=HQ,
+                        location_id=location.pk,
+                        variant_id=net["tee"].pk,
+                        kind="adjustment",
+                        quantity=free - (level.on_hand - level.reserved),
+                        reason="correction",
+                    )
+            order = delivery([("TEE-RP", 5)])
+            assert order.shipments.count() == 2
+        with at(rome(DAY, hour, 1)):
+            assert refresh_sales_summary().days == 0
+    assert everything(DAY) == {("web", None): (2, 10, Decimal("200.00"), 0, Decimal("0.00"))}
+    assert SalesDay.objects.filter(day=DAY, location_id=None).count() == 2  # all products, tees x Acme
+    assert summary() == from_orders()
+
+
+def test_an_id_rolled_back_is_waited_for_then_forgotten(net):  # type: ignore[no-untyped-def]
+    class RolledBack(Exception):
+        pass
+
+    with at(rome(DAY, 10)):
+        refresh_sales_summary()
+        rolled: list[Any] = []
+        with contextlib.suppress(RolledBack), transaction.atomic():
+            rolled.append(till(net["milano"], [("TEE-RP", 1)]))
+            raise RolledBack
+        till(net["milano"], [("TEE-RP", 2)])
+        refresh_sales_summary()
+    assert any(lo <= rolled[0].pk <= hi for lo, hi in missing_orders())
+    with at(rome(DAY, 10) + MARGIN - dt.timedelta(seconds=1)):
+        refresh_sales_summary()
+    assert any(lo <= rolled[0].pk <= hi for lo, hi in missing_orders())  # still waited for
+    with at(rome(DAY, 10) + MARGIN + dt.timedelta(seconds=1)):
+        refresh_sales_summary()
+    assert missing_orders() == []
+    assert everything(DAY) == {("store", net["milano"].pk): (1, 2, Decimal("40.00"), 0, Decimal("0.00"))}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_order_committed_after_a_newer_one_counts_once(net):  # type: ignore[no-untyped-def]
+    """A placement draws its ids and stays open while a later one commits: the refresh between sees the later
+    order only (the earlier one's id is missing); once it commits, the next refresh takes it in, once."""
+    drawn, release = threading.Event(), threading.Event()
+    slow: list[Any] = []
+    errors: list[BaseException] = []
+
+    def place_slowly() -> None:
+        try:
+            with transaction.atomic():
+                slow.append(till(net["milano"], [("TEE-RP", 1)]))
+                drawn.set()
+                assert release.wait(10)
+        except BaseException as exc:  # reported to the test's thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    with at(rome(DAY, 10)):
+        refresh_sales_summary()
+        thread = threading.Thread(target=place_slowly)
+        thread.start()
+        assert drawn.wait(10)
+        quick = place_order(
+            actor=HQ,
+            channel="web",
+            lines=[LineInput("JNS-RP", 1)],
+            fulfilment=FulfilmentInput(type="pickup", location=net["roma"].code),
+            customer=CustomerInput(email="marco@example.it", first_name="Marco"),
+            payment=PaymentInput(method="card", status="captured"),
+        )
+        before = refresh_sales_summary()
+        gap = missing_orders()
+        release.set()
+        thread.join(timeout=10)
+        after = refresh_sales_summary()
+        idle = refresh_sales_summary()
+    assert errors == []
+    assert slow[0].pk < quick.pk and any(lo <= slow[0].pk <= hi for lo, hi in gap)
+    assert [(r.days, r.new) for r in (before, after, idle)] == [(0, 1), (0, 1), (0, 0)]
+    assert everything(DAY) == {
+        ("store", net["milano"].pk): (1, 1, Decimal("20.00"), 0, Decimal("0.00")),
+        ("web", net["roma"].pk): (1, 1, Decimal("50.00"), 0, Decimal("0.00")),
+    }
+    assert summary() == from_orders()
+
+
+def test_the_first_refresh_after_the_state_was_added(net):  # type: ignore[no-untyped-def]
+    """A summary kept before SalesSummaryState.seen existed: the first refresh rewrites the days changed
+    since the last one, as refreshes used to, and starts the state; the next ones add."""
+    with at(rome(DAY, 10)):
+        till(net["milano"], [("TEE-RP", 1)])
+        refresh_sales_summary()
+    SalesSummaryState.objects.update(seen={})
+    with at(rome(DAY, 10, 5)):
+        till(net["milano"], [("TEE-RP", 1)])
+    with at(rome(DAY, 10, 6)):
+        first = refresh_sales_summary()
+    assert (first.days, SalesSummaryState.objects.get().seen != {}) == (1, True)
+    with at(rome(DAY, 10, 7)):
+        till(net["milano"], [("TEE-RP", 1)])
+    with at(rome(DAY, 10, 8)):
+        second = refresh_sales_summary()
+    assert (second.days, second.new) == (0, 1)
+    assert everything(DAY) == {("store", net["milano"].pk): (3, 3, Decimal("60.00"), 0, Decimal("0.00"))}
+    assert summary() == from_orders()
