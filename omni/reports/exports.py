@@ -2,9 +2,11 @@
 leave as bytes a batch at a time, so memory stays flat for millions of rows.
 
 CSV: UTF-8 with a BOM (spreadsheets then read accents right), a header row of the column labels in the active
-language, dot decimals, ISO dates, local date-times; percentages stay fractions (0.125), as in XLSX where the
-cell is styled as a percentage. Text that a spreadsheet would run as a formula (=, +, -, @) gets a leading
-apostrophe (CSV injection).
+language, ISO dates, local date-times; percentages stay fractions (0.125), as in XLSX where the cell is
+styled as a percentage. Separators follow the active language as its spreadsheets expect: in English
+`,` between fields and `.` in decimals; where the decimal mark is a comma (Italian), `;` between fields
+and `,` in decimals (Italian Excel splits a file on `;` and reads `3,50` as a number). Text that a
+spreadsheet would run as a formula (=, +, -, @) gets a leading apostrophe (CSV injection).
 
 Both functions read the labels (and the active language) when called, not when the first chunk is pulled,
 so a streaming response sends the language of its request."""
@@ -19,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from omni.reports import runner
 from omni.reports.base import Kind, Report, ReportFilters
@@ -40,7 +42,13 @@ def export_filename(report: Report, fmt: str) -> str:
     return f"{report.slug}-{timezone.localdate():%Y-%m-%d}.{fmt}"
 
 
-def csv_value(kind: str, value: Any, tz: dt.tzinfo) -> str:
+def csv_separators() -> tuple[str, str]:
+    """(field delimiter, decimal mark) for the active language."""
+    decimal = str(formats.get_format("DECIMAL_SEPARATOR"))
+    return (";" if decimal == "," else ","), decimal
+
+
+def csv_value(kind: str, value: Any, tz: dt.tzinfo, decimal: str = ".") -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -53,8 +61,10 @@ def csv_value(kind: str, value: Any, tz: dt.tzinfo) -> str:
     if isinstance(value, Decimal):
         if kind == Kind.MONEY:
             value = value.quantize(_CENT)
-        return format(value, "f")
-    if isinstance(value, int | float):
+        return format(value, "f").replace(".", decimal)
+    if isinstance(value, float):
+        return str(value).replace(".", decimal)
+    if isinstance(value, int):
         return str(value)
     text = str(value)
     if text.startswith(_FORMULA_START):
@@ -73,17 +83,18 @@ def csv_chunks(
     headers = [str(c.label) for c in columns]
     kinds = [c.kind for c in columns]
     tz = ZoneInfo(filters.tz)
+    delimiter, decimal = csv_separators()
 
     def generate() -> Iterator[bytes]:
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
         writer.writerow(headers)
         yield "\ufeff".encode() + buffer.getvalue().encode("utf-8")
         buffer.seek(0)
         buffer.truncate()
         done = 0
         for row in runner.iter_rows(report, filters, sort=sort):
-            writer.writerow([csv_value(k, v, tz) for k, v in zip(kinds, row, strict=False)])
+            writer.writerow([csv_value(k, v, tz, decimal) for k, v in zip(kinds, row, strict=False)])
             done += 1
             if done % BATCH == 0:
                 yield buffer.getvalue().encode("utf-8")

@@ -69,10 +69,11 @@ def test_a_manager_filters_the_stock_report_by_store_and_downloads_the_csv(page)
     )
     raw = Path(download.path()).read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    # the page is in Italian: the CSV is what Italian Excel splits and reads (";" and decimal commas)
+    table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert len(table) == 2, table
     header, row = table
     values = dict(zip([c.key for c in get_report("stock-position").columns], row, strict=True))
     assert len(header) == len(row)
     assert (values["location"], values["group_name"], values["on_hand"]) == ("MI-CORSO", "Maglieria", "10")
-    assert (values["value_retail"], values["value_cost"]) == ("199.00", "80.00")
+    assert (values["value_retail"], values["value_cost"]) == ("199,00", "80,00")

@@ -84,6 +84,17 @@ def test_csv_export_reads_back(client, registered, network, hq):
     assert rows[5][3] == "6.25"
 
 
+def test_csv_export_in_italian_splits_on_semicolons_with_decimal_commas(client, registered, network, hq):
+    client.force_login(hq)
+    response = client.get(export_url(), {"format": "csv", "sort": "-prep_fee"}, HTTP_ACCEPT_LANGUAGE="it")
+    text = body(response).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert (len(rows[0]) == 7 and rows[0][0] == "Codice") or len(rows[0]) == 7
+    assert rows[1][1:5] == ["Napoli", "1", "50,00", "0,0500"]
+    assert rows[5][3] == "6,25"
+    assert rows[1][5] == (timezone.localdate() - dt.timedelta(days=3)).isoformat()  # dates stay ISO
+
+
 def test_xlsx_export_reads_back_with_types(client, registered, network, hq):
     client.force_login(hq)
     response = client.get(export_url(), {"format": "xlsx", "sort": "code"}, **EN)

@@ -102,8 +102,9 @@ def _user(username: str, *, role: str = "hq_manager", language: str = "en", loca
 
 
 def _csv(content: bytes | str) -> list[list[str]]:
+    """The rows, split as a spreadsheet of the user's language would (`;` where decimals take a comma)."""
     text = content.decode("utf-8-sig") if isinstance(content, bytes) else content.lstrip("\ufeff")
-    return list(csv.reader(io.StringIO(text)))
+    return list(csv.reader(io.StringIO(text), delimiter=";" if ";" in text.splitlines()[0] else ","))
 
 
 MONDAY_9_CET = dt.datetime(2026, 3, 23, 8, 0, tzinfo=UTC)  # Monday 23 March 2026, 09:00 in Rome (UTC+1)
