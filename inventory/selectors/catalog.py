@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.db.models.functions import Upper
+from django.db.models import Case, Count, FloatField, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, Upper
 
 from inventory.gtin import is_valid_gtin, to_gtin14
 from inventory.models import Brand, Category, Product, Variant
@@ -56,6 +56,26 @@ def _named(query: str) -> QuerySet[Product]:
 
 def _of_brand_named(query: str) -> QuerySet[Product]:
     return Product.objects.filter(brand__name__icontains=query)
+
+
+def _tokens(query: str) -> list[str]:
+    """The words of a search ("monviso blu" -> name and colour), at most five; one word is the query."""
+    words = query.split()
+    return words[:5] if len(words) > 1 else [query]
+
+
+def _is_size(word: str) -> bool:
+    return word.upper() in LETTER_SIZES or (word.isdigit() and len(word) <= 3)
+
+
+def _variant_ids_for_word(word: str) -> QuerySet[Any]:
+    """SKUs that one word of a search describes: by code, by their product's or brand's name, by colour,
+    or by size. A word that is a size ("m", "xl", "42") is the size only: "m" is in too many names."""
+    if _is_size(word):
+        return Variant.objects.filter(size__iexact=word).values("pk").order_by()
+    return _matching_variant_ids(word).union(
+        Variant.objects.filter(Q(color__icontains=word) | Q(size__iexact=word)).values("pk").order_by()
+    )
 
 
 def _matching_product_ids(query: str) -> QuerySet[Any]:
@@ -118,11 +138,19 @@ def search_products(
     active: bool | None = None,
     products: QuerySet[Product] | None = None,
 ) -> QuerySet[Product]:
-    """Products whose name or brand contains `query`, or with a SKU starting with it or a GTIN equal to it.
+    """Products whose name or brand contains `query`, or with a SKU starting with it or a GTIN equal to it;
+    several words: each word matches the product or one of its SKUs (name, brand, code, colour, size).
     `category` is a category's name or slug, `brand` a brand's name; `products` narrows a product_list()."""
     products = product_list() if products is None else products
     if query := normalise_query(query):
-        products = products.filter(pk__in=_matching_product_ids(query))
+        words = _tokens(query)
+        if len(words) == 1:
+            products = products.filter(pk__in=_matching_product_ids(query))
+        for word in words if len(words) > 1 else []:  # every word describes the product or one of its SKUs
+            ids = Variant.objects.filter(pk__in=_variant_ids_for_word(word)).values("product_id")
+            products = products.filter(
+                Q(pk__in=ids) if _is_size(word) else Q(pk__in=_matching_product_ids(word)) | Q(pk__in=ids)
+            )
     products = products.filter(_category_q(category)).filter(_brand_q(brand))
     if active is not None:
         products = products.filter(active=active)
@@ -150,14 +178,18 @@ def search_variants(
     active: bool | None = None,
     variants: QuerySet[Variant] | None = None,
 ) -> QuerySet[Variant]:
-    """SKUs matching a search box (product or brand name, SKU start, scanned GTIN), with filters.
+    """SKUs matching a search box (product or brand name, SKU start, scanned GTIN; several words: each
+    word matches a name, a code, the colour or the size), with filters.
     `gtin` is an exact barcode lookup in any of its forms; an invalid GTIN matches nothing.
     `active=True` keeps the SKUs on sale (the SKU and its product both active); `variants` narrows
     a variant_list()."""
     variants = variant_list() if variants is None else variants
     query = normalise_query(query)
-    if query:
+    words = _tokens(query) if query else []
+    if len(words) == 1:
         variants = variants.filter(pk__in=_matching_variant_ids(query))
+    for word in words if len(words) > 1 else []:  # "monviso blu m": name, colour and size together
+        variants = variants.filter(pk__in=_variant_ids_for_word(word))
     if gtin is not None:
         variants = variants.filter(gtin14=scanned_gtin14(gtin) or "-")
     if product_id is not None:
@@ -213,9 +245,32 @@ def known_variants(skus: Sequence[str], *, prefix: str = "lines") -> list[Varian
     return [found[sku] for sku in skus]
 
 
+# Sizes as a shop lists them: letter sizes from the smallest, then numeric sizes by their number (9 before
+# 10), then anything else alphabetically; ordering by the SKU put L, M, S before XL.
+LETTER_SIZES = ("XXXS", "XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL", "4XL", "5XL")
+
+
+def natural_size_order() -> list[Any]:
+    """order_by() terms that sort variants by size naturally (within a colour, put colour first)."""
+    rank = Case(
+        *[When(size__iexact=size, then=Value(n)) for n, size in enumerate(LETTER_SIZES)],
+        When(size__regex=r"^[0-9]+([.,][0-9]+)?$", then=Value(len(LETTER_SIZES))),
+        default=Value(len(LETTER_SIZES) + 1),
+        output_field=IntegerField(),
+    )
+    number = Case(
+        When(size__regex=r"^[0-9]+$", then=Cast("size", FloatField())),
+        default=None,
+        output_field=FloatField(),
+    )
+    return [rank, number, "size"]
+
+
 def sibling_variants(variant: Variant) -> QuerySet[Variant]:
-    """Every SKU of the variant's product (itself included), by SKU."""
-    return Variant.objects.filter(product_id=variant.product_id).order_by("sku")
+    """Every SKU of the variant's product (itself included), by colour, then size in its natural order."""
+    return Variant.objects.filter(product_id=variant.product_id).order_by(
+        "color", *natural_size_order(), "sku"
+    )
 
 
 # --- reference data and figures ----------------------------------------------------------------------

@@ -152,7 +152,7 @@ def test_sku_detail_shows_product_and_siblings(client, associate, sweater):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Maglia girocollo" in html and "Acme" in html and "Maglieria" in html and "Cotone" in html
-    assert [s.sku for s in response.context["siblings"]] == ["MGC-M", "MGC-S"]
+    assert [s.sku for s in response.context["siblings"]] == ["MGC-S", "MGC-M"]  # sizes: S before M
     assert detail_url("MGC-M") in html
     assert 'data-testid="cost-price"' not in html and "8,15" not in html and "8.15" not in html
     assert 'data-testid="price-form"' not in html

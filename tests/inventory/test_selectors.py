@@ -155,3 +155,52 @@ def test_name_search_can_use_the_trigram_index(catalog):
 
 def test_money_is_stored_with_two_places(catalog):
     assert selectors.variant_by_sku("MGC-S").price == Decimal("19.90")
+
+
+# --- Several words, and sizes in their order (the store floor) ---------------------------------------
+
+
+@pytest.fixture
+def monviso():
+    product = ProductFactory(name="Maglia Monviso")
+    made = {}
+    for color in ("Blu", "Rosso"):
+        for size in ("XL", "S", "L", "M"):
+            made[(color, size)] = VariantFactory(
+                product=product, sku=f"MONV-{color[:3].upper()}-{size}", color=color, size=size
+            )
+    VariantFactory(product=ProductFactory(name="Maglia Cervino"), sku="CERV-BLU-M", color="Blu", size="M")
+    return product, made
+
+
+def test_several_words_match_name_colour_and_size_together(monviso):
+    product, made = monviso
+    blue = {v.sku for v in selectors.search_variants("monviso blu")}
+    assert blue == {"MONV-BLU-XL", "MONV-BLU-S", "MONV-BLU-L", "MONV-BLU-M"}
+    assert {v.sku for v in selectors.search_variants("monviso blu m")} == {"MONV-BLU-M"}
+    assert {v.sku for v in selectors.search_variants("blu m")} == {"MONV-BLU-M", "CERV-BLU-M"}
+    assert not selectors.search_variants("monviso verde").exists()
+    assert list(selectors.search_products("monviso rosso")) == [product]
+    assert not selectors.search_products("cervino rosso").exists()
+    assert {v.sku for v in selectors.search_variants("monviso")} == {
+        sku for _, sku in [(k, v.sku) for k, v in made.items()]
+    }
+
+
+def test_a_products_sizes_are_listed_in_their_natural_order(monviso):
+    _, made = monviso
+    VariantFactory(product=made[("Blu", "M")].product, sku="MONV-BLU-10", color="Blu", size="10")
+    VariantFactory(product=made[("Blu", "M")].product, sku="MONV-BLU-9", color="Blu", size="9")
+    siblings = selectors.sibling_variants(made[("Blu", "M")])
+    assert [(v.color, v.size) for v in siblings] == [
+        ("Blu", "S"),
+        ("Blu", "M"),
+        ("Blu", "L"),
+        ("Blu", "XL"),
+        ("Blu", "9"),
+        ("Blu", "10"),
+        ("Rosso", "S"),
+        ("Rosso", "M"),
+        ("Rosso", "L"),
+        ("Rosso", "XL"),
+    ]
