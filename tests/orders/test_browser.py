@@ -109,3 +109,59 @@ def test_a_manager_picks_and_ships_a_delivery_from_his_store(page):
     assert order.status == OrderStatus.SHIPPED
     assert order.shipments.get().status == ShipmentStatus.SHIPPED
     assert on_hand(store, sweater) == 3
+
+
+def test_cancelling_a_paid_order_asks_first(page):
+    """One tap must not cancel a paid order: the page asks, and "no" changes nothing."""
+    store = LocationFactory(code="MI-CONF", name="Milano Conferma", click_and_collect=True)
+    UserFactory(username="hq-confirm", role="hq_manager")
+    tee = VariantFactory(product=ProductFactory(name="Maglietta"), sku="TEE-CONF", price=Decimal("15.00"))
+    receive(store, tee, 3)
+    order = place_order(
+        actor=HQ,
+        channel="web",
+        customer=CustomerInput(email="anna@example.it"),
+        lines=[LineInput("TEE-CONF", 1)],
+        fulfilment=FulfilmentInput(type="pickup", location="MI-CONF"),
+        payment=PaymentInput(method="card", status="captured"),
+    )
+    questions: list[str] = []
+
+    browser_login(page, "hq-confirm")
+    page.goto(page.base_url + f"/orders/{order.number}/")
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    page.click("[data-testid=cancel]")
+    page.wait_for_timeout(300)
+    assert questions and order.number in questions[0]
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PLACED  # "no": nothing happened
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("[data-testid=cancel]")
+    page.wait_for_load_state("networkidle")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+
+
+def test_emptying_the_till_basket_asks_first(page):
+    store = LocationFactory(code="MI-BASK", name="Milano Cesto")
+    UserFactory(username="basket-associate", role="associate", locations=[store])
+    receive(store, VariantFactory(product=ProductFactory(name="Calze"), sku="SOCK-1"), 5)
+
+    browser_login(page, "basket-associate")
+    page.click("[data-testid=nav-sell]")
+    page.wait_for_load_state("networkidle")
+    page.locator("[data-testid=scan]").fill("SOCK-1")
+    page.locator("[data-testid=scan]").press("Enter")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-testid=basket-SOCK-1]").count() == 1
+
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("[data-testid=basket-clear]")
+    page.wait_for_timeout(300)
+    assert page.locator("[data-testid=basket-SOCK-1]").count() == 1  # "no": the basket is as it was
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("[data-testid=basket-clear]")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-testid=basket-SOCK-1]").count() == 0
