@@ -4,8 +4,8 @@ webhook subscriptions), kept in each process's memory and never served stale.
 Each kind has a name and a version in `omni_cacheversion`. A statement trigger on every table the kind is
 built from (installed by the owning app's migration with `bump_trigger_sql`) sets a new version from a
 sequence in the transaction that writes, so the new version is visible exactly when the new data is. A
-process reads all versions in one small query, once per request (and again at the start of each
-placement, inside its transaction), and rebuilds a copy whose version differs; a write in another process
+process reads all versions in one small query, once per request (or once per `scope()`, for a service
+outside a request), and rebuilds a copy whose version differs; a write in another process
 is therefore seen by the next request here, a revoked token included.
 
 Written here rather than taken from a caching library: Django's cache framework would add a round trip to
@@ -65,14 +65,6 @@ def versions() -> dict[str, int]:
             memo = _local.memo = _read()
         return memo
     return _read()
-
-
-def refresh() -> dict[str, int]:
-    """Read the versions again now (a placement does, inside its transaction)."""
-    memo = _read()
-    if getattr(_local, "in_request", False):
-        _local.memo = memo
-    return memo
 
 
 @contextmanager
