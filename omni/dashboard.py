@@ -12,13 +12,29 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from omni.formatting import format_number
+
 
 @dataclass
 class Figure:
+    """One headline figure. `value` is a count (shown with thousands separators), or text already
+    formatted (money through omni.formatting.format_money)."""
+
     label: str
     value: Any
     url: str | None = None
     tone: str = ""  # "", "warn", "bad", "good"
+
+    @property
+    def text(self) -> str:
+        if isinstance(self.value, bool) or not isinstance(self.value, int):
+            return str(self.value)
+        return format_number(self.value)
+
+    @property
+    def wide(self) -> bool:
+        """A long figure (a sum of money) takes two columns of the grid, so it never breaks across lines."""
+        return len(self.text) > 8
 
 
 @dataclass

@@ -20,6 +20,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from omni.formatting import format_money, format_number
 from omni.reports.base import Column, Kind
 from omni.reports.runner import ChartData
 
@@ -36,14 +37,14 @@ def format_value(kind: str, value: Any) -> str:
     if value is None or value == "":
         return ""
     if kind == Kind.MONEY:
-        return "€\u00a0" + formats.number_format(value, 2, use_l10n=True, force_grouping=True)
+        return format_money(value)
     if kind == Kind.PERCENT:
         return (
             formats.number_format(Decimal(str(value)) * 100, 1, use_l10n=True, force_grouping=True)
             + "\u00a0%"
         )
     if kind == Kind.INT:
-        return formats.number_format(value, 0, use_l10n=True, force_grouping=True)
+        return format_number(value)
     if kind == Kind.DECIMAL:
         return formats.number_format(value, 1, use_l10n=True, force_grouping=True)
     if kind == Kind.DATETIME and isinstance(value, dt.datetime):
@@ -168,6 +169,20 @@ def render_svg(
     return _bars(
         uid, heading, data.labels, series, series_labels, values, chart.stacked, label_kind, value_kind, cols
     )
+
+
+def chart_note(data: ChartData | None) -> str | None:
+    """What a capped bar chart leaves out, said under it: "The chart shows only the largest 15 of 42; the
+    table below lists all 42." (None when it shows every label)."""
+    if data is None or not data.capped:
+        return None
+    total = format_number(data.groups)
+    return _(
+        "The chart shows only the largest %(shown)s of %(total)s; the table below lists all %(total)s."
+    ) % {
+        "shown": len(data.labels),
+        "total": total,
+    }
 
 
 def _empty(uid: str, heading: str) -> SafeString:

@@ -53,6 +53,11 @@ class ChartData:
     chart: Chart
     labels: list[Any]
     series: dict[str, list[Decimal]]
+    groups: int = 0  # how many labels the rows have (bars keep the `chart.limit` largest of them)
+
+    @property
+    def capped(self) -> bool:
+        return self.groups > len(self.labels)
 
 
 @dataclass
@@ -172,7 +177,8 @@ def _chart_sql(chart: Chart) -> tuple[str, list[Any]]:
     total = " + ".join(f"coalesce(sum({_ident(s)}), 0)" for s in chart.series)
     ranking = total if chart.stacked else f"sum({first})"
     sql = (
-        f"SELECT {label}, {sums} FROM r GROUP BY {label} ORDER BY {ranking} DESC NULLS LAST, {label} LIMIT %s"
+        f"SELECT {label}, {sums}, count(*) OVER () AS __groups FROM r GROUP BY {label}"
+        f" ORDER BY {ranking} DESC NULLS LAST, {label} LIMIT %s"
     )
     return sql, [chart.limit]
 
@@ -245,6 +251,7 @@ def _page_from(
             chart=chart,
             labels=[convert(label_kind, r[chart.label_key]) for r in chart_rows],
             series={s: [Decimal(str(r[s] or 0)) for r in chart_rows] for s in chart.series},
+            groups=int(chart_rows[0].get("__groups") or 0) if chart_rows else 0,
         )
     return result
 

@@ -34,6 +34,7 @@ def test_an_associate_scans_a_card_and_sees_the_customer(page):
     member = member_with_points()
 
     browser_login(page, "giulia")
+    page.click("[data-testid=nav-menu]")  # the navigation is in the top bar's menu
     page.click("[data-testid=nav-loyalty]")
     page.wait_for_load_state("networkidle")
     box = page.locator("[data-testid=member-lookup]")

@@ -23,6 +23,7 @@ def test_associate_logs_in_sees_the_store_dashboard_and_finds_a_product_by_gtin(
     assert "Milano Corso Vittorio Emanuele" in heading
     assert page.locator("[data-testid=panel]").count() >= 1
 
+    page.click("[data-testid=nav-menu]")  # the navigation is in the top bar's menu
     page.click("nav >> text=Catalogo")  # the UI speaks Italian by default
     search = page.locator("input[name=q]")
     assert search.evaluate("el => el === document.activeElement"), "the scan field has the focus"

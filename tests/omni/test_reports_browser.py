@@ -42,6 +42,7 @@ def test_a_manager_filters_the_stock_report_by_store_and_downloads_the_csv(page)
     receive(torino, coat, 2)
 
     browser_login(page, "hqanna")
+    page.click("[data-testid=nav-menu]")  # the navigation is in the top bar's menu
     page.click("[data-testid=nav-reports]")
     page.click("[data-testid=report-stock-position] a")
     page.wait_for_load_state("networkidle")

@@ -56,6 +56,7 @@ def test_an_associate_picks_readies_and_hands_over_a_pickup(page):
     order = place_pickup(store, [("MAG-BLU-M", 2), ("CAP-1", 1)])  # paid at pickup
 
     browser_login(page, "giulia")
+    page.click("[data-testid=nav-menu]")  # the navigation is in the top bar's menu
     page.click("[data-testid=nav-pickup-queue]")
     page.wait_for_load_state("networkidle")
     assert page.locator("[data-testid=count-prepare]").inner_text().strip() == "1"
@@ -95,6 +96,8 @@ def test_an_associate_picks_readies_and_hands_over_a_pickup(page):
     assert page.locator(f"[data-testid=queue-{order.number}] [data-testid=open-handover]").count() == 1
     page.screenshot(path="/tmp/omni-browser-pickup-queue.png")
     assert code not in page.content()
+
+    page.click("[data-testid=nav-menu]")  # the navigation is in the top bar's menu
 
     page.click("[data-testid=nav-pickup-desk]")
     page.wait_for_load_state("networkidle")

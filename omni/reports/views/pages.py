@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from omni.actors import Actor
 from omni.reports import exports, runner
 from omni.reports.base import Column, Kind, Report, get_report, reports_for
-from omni.reports.charts import format_value, render_svg
+from omni.reports.charts import chart_note, format_value, render_svg
 from omni.reports.forms import filters_from, querystring
 
 PER_PAGE = 50
@@ -106,11 +106,28 @@ def _headers(columns: list[Column], sort: str, filter_qs: str) -> list[dict[str,
     return headers
 
 
+def report_scope(form: Any) -> str | None:
+    """Where the report's figures come from, for its header: the location chosen in the filters, else the
+    filter's "Whole network" / "All my locations" (None for a report without a location filter)."""
+    field = form.fields.get("location")
+    if field is None:
+        return None
+    chosen = form.cleaned_data.get("location") if form.is_valid() else None
+    if chosen is not None:
+        return f"{chosen.code} · {chosen.name}" if getattr(chosen, "code", "") else str(chosen)
+    return str(getattr(field, "empty_label", "") or "") or None
+
+
 @login_required
 def report_page(request: HttpRequest, slug: str) -> HttpResponse:
     report, actor = report_for(request, slug)
     form, filters = filters_from(report, actor, request.GET)
-    context: dict[str, Any] = {"report": report, "form": form, "filters": filters}
+    context: dict[str, Any] = {
+        "report": report,
+        "form": form,
+        "filters": filters,
+        "scope": report_scope(form),
+    }
     filter_qs = querystring(form)
     refusal = report.page_refusal(filters) if filters is not None else None
     if filters is not None and refusal is not None:
@@ -146,6 +163,7 @@ def report_page(request: HttpRequest, slug: str) -> HttpResponse:
                 "figures": [{"label": f.label, "text": format_value(f.kind, f.value)} for f in page.figures],
                 "freshness": report.freshness(filters),
                 "chart_svg": render_svg(page.chart, columns) if report.chart is not None else None,
+                "chart_note": chart_note(page.chart),
                 "sorted_qs": sorted_qs,
                 "first_row": (page.number - 1) * page.per_page + 1 if page.count else 0,
                 "last_row": min(page.number * page.per_page, page.count),

@@ -1,0 +1,19 @@
+"""Template filters for figures as a person reads them: {{ order.total|money:order.currency }} gives
+"€ 1.234,50" in Italian and "€ 1,234.50" in English (omni.formatting)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from omni.formatting import format_money
+
+register = template.Library()
+
+
+@register.filter
+def money(value: Any, currency: str = "EUR") -> str:
+    if value is None or value == "":
+        return ""
+    return format_money(value, currency or "EUR")
