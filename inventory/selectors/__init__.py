@@ -61,6 +61,8 @@ from inventory.selectors.stock import (
     stock_levels,
 )
 from inventory.selectors.transfers import (
+    available_at,
+    in_transit_to,
     incoming_transfers,
     transfer_by_id,
     transfer_for_actor,
@@ -78,6 +80,7 @@ __all__ = [
     "StockFigures",
     "any_location_exists",
     "availability",
+    "available_at",
     "brands",
     "can_see_cost_price",
     "catalog_figures",
@@ -90,6 +93,7 @@ __all__ = [
     "count_lines",
     "count_review_rows",
     "counts_for_actor",
+    "in_transit_to",
     "incoming_transfers",
     "known_variant",
     "known_variants",

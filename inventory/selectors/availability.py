@@ -124,6 +124,20 @@ def sku_availability(
     }
 
 
+def _pinned_first(held: list[Held], location_id: int, near: tuple[float, float] | None) -> list[Held]:
+    """`held` with this location first: as listed, or with zeros when it holds none of the SKU (an
+    inactive location is left out, as everywhere else)."""
+    mine = [h for h in held if h[0].id == location_id]
+    others = [h for h in held if h[0].id != location_id]
+    if not mine:
+        location = active_network_locations().get(location_id)
+        if location is None:
+            return held
+        distance = None if near is None else Origin(*near).km_to(location)
+        mine = [(location, 0, 0, 0, distance)]
+    return mine + others
+
+
 def availability(
     *,
     variant: Variant,
@@ -132,9 +146,11 @@ def availability(
     ships: bool | None = None,
     kind: str | None = None,
     include_empty: bool = False,
+    first_location_id: int | None = None,
 ) -> Availability:
     """One SKU across every active location (the staff pages' stock lookup): each location's figures,
-    nearest first with `near`, and the network figure the e-shop sells from."""
+    nearest first with `near`, and the network figure the e-shop sells from. With `first_location_id`
+    (the user's own store) that location is listed first, with 0 when it holds none."""
     found = _held(
         variant.sku,
         near=near,
@@ -144,6 +160,8 @@ def availability(
         include_empty=include_empty,
     )
     held = found[1] if found is not None else []
+    if first_location_id is not None:
+        held = _pinned_first(held, first_location_id, near)
     locations = [
         LocationAvailability(
             location.code,

@@ -3,10 +3,13 @@ lines, what is in transit. `transfer_for_actor` is the one way pages and API rea
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Prefetch, Q, QuerySet
 
-from inventory.models import Transfer, TransferLine, TransferStatus
+from inventory.models import StockLevel, Transfer, TransferLine, TransferStatus
 from inventory.selectors.locations import scoped_to_actor
+from inventory.selectors.stock import levels_with_available
 from omni.actors import Actor
 from omni.exceptions import NotFound
 
@@ -71,3 +74,28 @@ def transfer_lines(transfer: Transfer) -> QuerySet[TransferLine]:
 
 def incoming_transfers(location_id: int) -> QuerySet[Transfer]:
     return Transfer.objects.filter(to_location_id=location_id, status=TransferStatus.SHIPPED)
+
+
+def available_at(location_id: int, variant_ids: Iterable[int]) -> dict[int, int]:
+    """What a transfer from this location may still take of each SKU: on hand - reserved - safety stock,
+    as reserving it counts (0 for a SKU the location has never held)."""
+    ids = set(variant_ids)
+    found = dict(
+        levels_with_available(StockLevel.objects.filter(location_id=location_id, variant_id__in=ids))
+        .values_list("variant_id", "available_qty")  # type: ignore[misc]  # levels_with_available's
+        .order_by()
+    )
+    return {variant_id: found.get(variant_id, 0) for variant_id in ids}
+
+
+def in_transit_to(location_id: int, variant_id: int) -> QuerySet[TransferLine]:
+    """Lines of a SKU on transfers shipped to this location and not yet received, oldest shipped first."""
+    return (
+        TransferLine.objects.filter(
+            transfer__to_location_id=location_id,
+            transfer__status=TransferStatus.SHIPPED,
+            variant_id=variant_id,
+        )
+        .select_related("transfer", "transfer__from_location")
+        .order_by("transfer__shipped_at", "transfer_id")
+    )

@@ -1,5 +1,5 @@
-"""Staff pages of the catalog: the search (a scanned barcode goes straight to its SKU), a SKU's detail,
-and HQ's price change."""
+"""Staff pages of the catalog: the search (a scanned barcode or a whole SKU goes straight to its SKU), a
+SKU's detail (do we have it: here, nearby, on its way), and HQ's price change."""
 
 from __future__ import annotations
 
@@ -33,10 +33,10 @@ def catalog(request: HttpRequest) -> HttpResponse:
     variants = selectors.variant_list().none()
     if form.is_valid():
         query = selectors.normalise_query(form.cleaned_data["q"])
+        exact = selectors.variant_by_code(query) if query else None
+        if exact is not None:  # a scanned barcode or a whole SKU: straight to its page
+            return redirect("inventory:sku-detail", sku=exact.sku)
         if query and selectors.scanned_gtin14(query):
-            scanned = selectors.variant_by_gtin(query)
-            if scanned is not None:
-                return redirect("inventory:sku-detail", sku=scanned.sku)
             messages.warning(request, _("No SKU has the barcode %(gtin)s.") % {"gtin": query})
         variants = selectors.search_variants(
             query,
@@ -60,11 +60,40 @@ def catalog(request: HttpRequest) -> HttpResponse:
     )
 
 
+NEARBY_STORES = 5
+
+
+def _stock_answer(variant: Any, here: Any) -> dict[str, Any]:
+    """ "Do we have it?": the stock at the current location, the nearest other stores holding it (with
+    their distance, from the network lookup) and what is on its way here on shipped transfers."""
+    if here is None:
+        nearby = selectors.availability(variant=variant, kind="store").locations
+        return {"here_level": None, "nearby": nearby[:NEARBY_STORES], "in_transit": []}
+    level = selectors.stock_levels(location_id=here.pk, variant_id=variant.pk).first()
+    near = (float(here.latitude), float(here.longitude))
+    others = [
+        loc
+        for loc in selectors.availability(variant=variant, near=near, kind="store").locations
+        if loc.location != here.code
+    ]
+    return {
+        "here_level": {
+            "on_hand": level.on_hand if level else 0,
+            "reserved": level.reserved if level else 0,
+            "available": level.available_qty if level else 0,  # type: ignore[attr-defined]
+        },
+        "nearby": others[:NEARBY_STORES],
+        "in_transit": list(selectors.in_transit_to(here.pk, variant.pk)),
+    }
+
+
 @login_required
 def sku_detail(request: HttpRequest, sku: str) -> HttpResponse:
+    """A SKU's page: first whether we have it (here, nearby, on its way), then the catalog details."""
     variant = selectors.variant_by_sku(sku)
     if variant is None:
         raise Http404(_("No SKU %(sku)s in the catalog.") % {"sku": sku})
+    here = getattr(request, "current_location", None)
     can_change = _can_change_prices(request.user)
     price_form = (
         VariantPriceForm(
@@ -83,6 +112,8 @@ def sku_detail(request: HttpRequest, sku: str) -> HttpResponse:
             "show_cost": request.user.is_manager,  # type: ignore[union-attr]
             "price_form": price_form,
             "currency": settings.OMNI_CURRENCY,
+            "here": here,
+            **_stock_answer(variant, here),
         },
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from inventory import selectors, services
-from inventory.forms import CountEntryForm, CountPostForm, CountStartForm
+from inventory.forms import CountEntryForm, CountPostForm, CountScanForm, CountStartForm
 from inventory.models import CountStatus, StockCount
-from inventory.views.common import chosen_location, forbid_posted_location, page_of, write
+from inventory.views.common import chosen_location, forbid_posted_location, page_of, url_with_query, write
 from omni import pages
 from omni.actors import Actor
 from omni.exceptions import DomainError, NotFound
@@ -78,45 +79,61 @@ def count_new(request: HttpRequest) -> HttpResponse:
     return render(request, "inventory/count_form.html", {"form": form})
 
 
+def _record_entry(request: HttpRequest, actor: Actor, count: StockCount) -> HttpResponse | forms.Form:
+    """A scan (action=scan: one more unit of the SKU) or a line's exact quantity; after it the page comes
+    back with the scan box focused and what was just counted. A refused entry returns its form."""
+    scanning = request.POST.get("action") == "scan"
+    form: forms.Form = CountScanForm(request.POST) if scanning else CountEntryForm(request.POST)
+    if form.is_valid():
+        variant = form.cleaned_data["sku"]
+        line = write(
+            form,
+            lambda: services.record_count_entry(
+                actor=actor,
+                count_id=count.pk,
+                variant_id=variant.pk,
+                counted=1 if scanning else form.cleaned_data["counted"],
+                add=scanning,
+            ),
+        )
+        if line is not None:
+            messages.success(
+                request, _("%(sku)s: %(counted)d counted.") % {"sku": variant.sku, "counted": line.counted}
+            )
+            return redirect(url_with_query("inventory:count-detail", count.pk, scanned=variant.sku))
+    return form
+
+
 @login_required
 def count_detail(request: HttpRequest, count_id: int) -> HttpResponse:
-    """The counting screen: scan a SKU, enter what is on the shelf, next."""
+    """The counting screen: each scan counts one more unit of its SKU; a line's quantity can be set exactly.
+    Posting the count is a separate step (the review page), never what Enter in the scan box does."""
     actor = pages.actor(request)
+    form: forms.Form | None = None
     if request.method == "POST":
         count = _count_or_404(count_id)
         if not actor.can_act_at(count.location_id):
             raise PermissionDenied(_("You may only count stock at your own location."))
-        form = CountEntryForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            line = write(
-                form,
-                lambda: services.record_count_entry(
-                    actor=actor,
-                    count_id=count.pk,
-                    variant_id=data["sku"].pk,
-                    counted=data["counted"],
-                    add=data["add"],
-                ),
-            )
-            if line is not None:
-                messages.success(
-                    request,
-                    _("%(sku)s: %(counted)d counted.") % {"sku": data["sku"].sku, "counted": line.counted},
-                )
-                return redirect("inventory:count-detail", count_id=count.pk)
+        done = _record_entry(request, actor, count)
+        if isinstance(done, HttpResponse):
+            return done
+        form = done
     else:
         count = _visible_count(actor, count_id)
-        form = CountEntryForm()
     lines = selectors.count_lines(count)
-    recent = list(lines.filter(counted__isnull=False).order_by("-counted_at", "-id")[:20])
+    recent = list(lines.filter(counted__isnull=False).order_by("-counted_at", "-id")[:30])
+    scanned = request.GET.get("scanned", "")
+    last = next((line for line in recent if line.variant.sku == scanned), None) if scanned else None
     return render(
         request,
         "inventory/count_detail.html",
         {
             "count": count,
-            "form": form,
+            "form": form or CountScanForm(),
+            "scan_form": form if isinstance(form, CountScanForm) else CountScanForm(),
+            "entry_form": form if isinstance(form, CountEntryForm) else None,
             "recent": recent,
+            "last": last,
             "counted": lines.filter(counted__isnull=False).count(),
             "total": lines.count(),
             "can_act": actor.can_act_at(count.location_id) and count.status == CountStatus.OPEN,

@@ -100,7 +100,9 @@ def test_search_by_name_shows_a_table(client, associate, sweater, shoe):
 
 def test_search_by_brand_and_sku(client, associate, sweater, shoe):
     assert rows(client.get(CATALOG, {"q": "zeta"})) == ["RUN-42"]
-    assert rows(client.get(CATALOG, {"q": "mgc-s"})) == ["MGC-S"]
+    assert rows(client.get(CATALOG, {"q": "mgc-"})) == ["MGC-M", "MGC-S"]
+    exact = client.get(CATALOG, {"q": "mgc-s"})  # a whole SKU opens its page, as a scan does
+    assert exact.status_code == 302 and exact["Location"] == detail_url("MGC-S")
 
 
 @pytest.mark.parametrize("scanned", [EAN13, "0" + EAN13])

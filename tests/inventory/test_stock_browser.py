@@ -33,6 +33,7 @@ def test_a_manager_counts_his_store_and_posts_the_variance(page):
     receive(store, red, 3)
 
     browser_login(page, "marco")
+    page.click("[data-testid=nav-menu]")  # the navigation is in the top bar's menu
     page.click("[data-testid=nav-counts]")
     page.click("[data-testid=count-new]")
     assert page.locator("input[name=blind]").is_checked(), "counts are blind unless unticked"
@@ -40,13 +41,17 @@ def test_a_manager_counts_his_store_and_posts_the_variance(page):
     page.wait_for_load_state("networkidle")
     assert "0 / 2" in page.locator("[data-testid=count-progress]").inner_text()
 
-    for code, counted in (("8001234567897", "5"), ("MAG-RED-M", "2")):  # a scan, then a typed SKU
-        sku = page.locator("[data-testid=count-sku]")
-        assert sku.evaluate("el => el === document.activeElement"), "the scan field has the focus"
-        sku.fill(code)
-        page.fill("[data-testid=count-quantity]", counted)
-        page.click("[data-testid=count-enter]")
-        page.wait_for_load_state("networkidle")
+    # a scan, then a typed SKU: each counts one unit, then the quantity on the shelf is set exactly
+    for code, sku, counted in (("8001234567897", "MAG-BLU-M", "5"), ("MAG-RED-M", "MAG-RED-M", "2")):
+        scan = page.locator("[data-testid=count-scan]")
+        assert scan.evaluate("el => el === document.activeElement"), "the scan field has the focus"
+        page.keyboard.type(code)
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        row = page.locator(f"[data-testid=count-line-{sku}]")
+        row.locator("[data-testid=count-quantity]").fill(counted)
+        with page.expect_navigation():
+            row.locator("[data-testid=count-set]").click()
     assert "2 / 2" in page.locator("[data-testid=count-progress]").inner_text()
     assert page.locator("[data-testid=expected]").count() == 0, "a blind count hides the expected quantity"
 
@@ -64,6 +69,8 @@ def test_a_manager_counts_his_store_and_posts_the_variance(page):
     movement = StockMovement.objects.get(kind="count")
     assert (movement.variant, movement.delta, movement.actor_label) == (red, -1, "marco")
 
+    page.click("[data-testid=nav-menu]")  # the navigation is in the top bar's menu
+
     page.click("[data-testid=nav-stock]")
     assert page.locator("[data-testid=level-MAG-RED-M] [data-testid=on-hand]").inner_text() == "2"
 
@@ -80,11 +87,16 @@ def test_a_transfer_is_shipped_and_received_one_short(page, chromium_browser):
 
     # Milano sends 3 to Torino and ships them.
     browser_login(page, "marco")
+    page.click("[data-testid=nav-menu]")  # the navigation is in the top bar's menu
     page.click("[data-testid=nav-transfers]")
     page.click("[data-testid=transfer-new]")
     page.select_option("select[name=to_location]", str(torino.pk))
-    page.fill("input[name=lines-0-sku]", "8001234567897")
-    page.fill("input[name=lines-0-quantity]", "3")
+    page.click("[data-testid=transfer-scan]")
+    for _ in range(3):  # a scanner types the code and presses Enter: one unit a scan
+        page.keyboard.type("8001234567897")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+    assert not Transfer.objects.exists(), "Enter in the scan box never requests the transfer"
     page.click("[data-testid=transfer-submit]")
     page.wait_for_load_state("networkidle")
     transfer = Transfer.objects.get()
@@ -104,6 +116,7 @@ def test_a_transfer_is_shipped_and_received_one_short(page, chromium_browser):
         other = context.new_page()
         other.base_url = page.base_url
         browser_login(other, "teresa")
+        other.click("[data-testid=nav-menu]")  # the navigation is in the top bar's menu
         other.click("[data-testid=nav-transfers]")
         other.click("[data-testid=transfers-in]")
         other.click(f"[data-testid=transfer-{transfer.number}] a")
@@ -142,6 +155,7 @@ def test_an_associate_finds_stock_nearby_and_records_a_receipt(page):
     receive(torino, sweater, 1)
 
     browser_login(page, "giulia")
+    page.click("[data-testid=nav-menu]")  # the navigation is in the top bar's menu
     page.click("[data-testid=nav-stock]")
     page.click("[data-testid=stock-tabs] >> nth=0 >> a >> nth=0")
     search = page.locator("[data-testid=stock-search]")
@@ -150,6 +164,7 @@ def test_an_associate_finds_stock_nearby_and_records_a_receipt(page):
     page.wait_for_load_state("networkidle")
     rows = page.locator("[data-testid=stock-locations] tbody tr")
     assert [rows.nth(i).get_attribute("data-testid") for i in range(rows.count())] == [
+        "stock-location-MI-CORSO",  # one's own store first, with 0
         "stock-location-TO-01",
         "stock-location-RM-01",
     ]
