@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from inventory.forms import VariantAdminForm
-from inventory.models import Brand, Category, Product, Variant
+from inventory.models import AdjustmentRequest, Brand, Category, Product, Variant
 
 
 @admin.register(Category)
@@ -62,3 +62,33 @@ class VariantAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return ("sku", "price", "cost_price") if obj is not None else ()
+
+
+@admin.register(AdjustmentRequest)
+class AdjustmentRequestAdmin(admin.ModelAdmin):
+    """Read-only: requests are approved or rejected on the queue page (inventory.services.adjustments), which
+    records the movement under the stock lock; an edit here would bypass it."""
+
+    list_display = (
+        "requested_at",
+        "location",
+        "variant",
+        "delta",
+        "reason",
+        "status",
+        "requested_by",
+        "decided_by",
+    )
+    list_filter = ("status", "reason", "location")
+    list_select_related = ("location", "variant", "requested_by", "decided_by")
+    search_fields = ("variant__sku", "location__code", "requested_by__username")
+    date_hierarchy = "requested_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -8,9 +8,10 @@ class InventoryConfig(AppConfig):
 
     def ready(self) -> None:
         from inventory import reports
-        from inventory.panels import catalog_panel, stock_panel
+        from inventory.panels import adjustment_approvals_panel, catalog_panel, stock_panel
         from omni.dashboard import register_panel
 
         register_panel(stock_panel)
+        register_panel(adjustment_approvals_panel)
         register_panel(catalog_panel)
         reports.register()

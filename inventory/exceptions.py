@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from omni.exceptions import DomainError, InvalidInput, NotFound
+from omni.exceptions import DomainError, InvalidInput, InvalidTransition, NotFound
 
 
 class CatalogInvalid(InvalidInput):
@@ -41,3 +41,15 @@ class InsufficientStock(DomainError):
             skus=skus,
             shortages=shortages,
         )
+
+
+class AdjustmentRequestDecided(InvalidTransition):
+    """An adjustment request that is no longer waiting (approved or rejected by someone else first)."""
+
+    default_detail = "This adjustment request has already been decided."
+
+
+class UndoNotAllowed(InvalidTransition):
+    """An undo refused: not an adjustment of the user's own, already undone, or too late."""
+
+    default_detail = "This movement cannot be undone."

@@ -104,6 +104,9 @@ _SCAN = {
     "enterkeyhint": "next",
     "placeholder": _("SKU or scan a barcode"),
 }
+# The box a barcode scanner types into on the floor pages: focused on load (omni/static/omni/scanner.js
+# keeps it so and selects what it holds, so the next scan replaces it); Enter posts only its own form.
+_SCAN_BOX = {**_SCAN, "autofocus": True, "data-scan-box": True, "enterkeyhint": "enter"}
 
 
 class ScannedSkuField(forms.CharField):
@@ -147,6 +150,7 @@ class StockLookupForm(forms.Form):
                 "spellcheck": "false",
                 "enterkeyhint": "search",
                 "placeholder": _("Name, SKU or scan a barcode"),
+                "data-scan-box": True,
                 "data-testid": "stock-search",
             }
         ),
@@ -195,6 +199,17 @@ class MovementForm(forms.Form):
         self.fields["reason"].choices = [("", "—"), *AdjustmentReason.choices]  # type: ignore[attr-defined]
 
 
+class AdjustmentDecisionForm(forms.Form):
+    """A manager's approval or rejection of an adjustment request, with an optional note for the record."""
+
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": _("Optional: why")}),
+    )
+
+
 class CountStartForm(forms.Form):
     location = LocationField(label=_("Location"), queryset=None, empty_label=None)
     category: forms.ModelChoiceField = forms.ModelChoiceField(
@@ -213,19 +228,22 @@ class CountStartForm(forms.Form):
         self.fields["category"].queryset = selectors.categories()  # type: ignore[attr-defined]
 
 
-class CountEntryForm(forms.Form):
-    """One counted SKU: scan it (or type its SKU), then the quantity on the shelf."""
+class CountScanForm(forms.Form):
+    """A scan on the counting screen: one more unit of the SKU scanned (or typed) counted."""
 
-    sku = ScannedSkuField(
-        widget=forms.TextInput(attrs={**_SCAN, "autofocus": True, "data-testid": "count-sku"})
-    )
+    sku = ScannedSkuField(widget=forms.TextInput(attrs={**_SCAN_BOX, "data-testid": "count-scan"}))
+
+
+class CountEntryForm(forms.Form):
+    """The exact quantity counted of a SKU (a line's quantity corrected after scanning)."""
+
+    sku = ScannedSkuField(widget=forms.HiddenInput)
     counted = forms.IntegerField(
         label=_("Counted quantity"),
         min_value=0,
         max_value=1000000,
         widget=forms.NumberInput(attrs={**_NUMERIC, "data-testid": "count-quantity"}),
     )
-    add = forms.BooleanField(label=_("Add to what was already counted for this SKU"), required=False)
 
 
 class CountPostForm(forms.Form):
@@ -252,26 +270,25 @@ class TransferForm(forms.Form):
         return data
 
 
-class TransferLineForm(forms.Form):
-    sku = ScannedSkuField(required=False)
+class TransferScanForm(forms.Form):
+    """A scan on the new-transfer page: one more unit of the SKU scanned (or typed) on the draft. Blank is
+    allowed: Enter in another field of the draft only keeps what was chosen there."""
+
+    sku = ScannedSkuField(
+        required=False, widget=forms.TextInput(attrs={**_SCAN_BOX, "data-testid": "transfer-scan"})
+    )
+
+
+class TransferDraftLineForm(forms.Form):
+    """A draft line's quantity set exactly (0 takes the line off)."""
+
+    sku = forms.CharField(max_length=64, widget=forms.HiddenInput)
     quantity = forms.IntegerField(
         label=_("Quantity"),
-        required=False,
-        min_value=1,
+        min_value=0,
         max_value=100000,
         widget=forms.NumberInput(attrs=dict(_NUMERIC)),
     )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("sku") and not data.get("quantity") and "quantity" not in self.errors:
-            self.add_error("quantity", _("How many units?"))
-        if data.get("quantity") and not data.get("sku") and "sku" not in self.errors:
-            self.add_error("sku", _("Which SKU?"))
-        return data
-
-
-TransferLineFormSet = forms.formset_factory(TransferLineForm, extra=5, max_num=100, absolute_max=100)
 
 
 class ShipTransferForm(forms.Form):

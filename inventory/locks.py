@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from django.db.models import Q, QuerySet
 
 from inventory.models import (
+    AdjustmentRequest,
     Product,
     Reservation,
     ReservationState,
@@ -82,3 +83,14 @@ def product(product_id: int) -> Product | None:
 
 def variant_by_sku(sku: str) -> Variant | None:
     return Variant.objects.filter(sku=sku).order_by("pk").select_for_update(of=("self",)).first()
+
+
+def adjustment_request(request_id: int) -> AdjustmentRequest | None:
+    """An adjustment request, locked: two managers deciding at once are served one after the other."""
+    return (
+        AdjustmentRequest.objects.filter(pk=request_id)
+        .order_by("pk")
+        .select_for_update(of=("self",))
+        .select_related("location", "variant")
+        .first()
+    )

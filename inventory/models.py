@@ -243,6 +243,17 @@ class StockMovement(models.Model):
     api_client = models.ForeignKey("omni.ApiClient", null=True, blank=True, on_delete=models.PROTECT)
     actor_label = models.CharField(max_length=150, blank=True, default="")
     created_at = models.DateTimeField(_("time"), default=timezone.now)
+    # A note Omni writes itself is kept as a code and its parameters, so the ledger reads it in the reader's
+    # language (inventory.selectors.ledger); `note` keeps the English text for the API and for people's notes.
+    # (Database defaults too: the demo's bulk loader inserts ledger rows in SQL.)
+    note_code = models.CharField(max_length=40, blank=True, default="", db_default="")
+    note_params = models.JSONField(
+        default=dict, blank=True, db_default=models.Value({}, output_field=models.JSONField())
+    )
+    # An undo: the movement this one reverses (one undo at most per movement).
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -272,6 +283,77 @@ class StockMovement(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise ValueError("Stock movements are append-only.")
+
+
+class AdjustmentRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class AdjustmentRequest(models.Model):
+    """A stock adjustment above the location's threshold, posted by a store associate: it changes nothing
+    until a manager of that location (or HQ) approves it, which records the movement; or rejects it."""
+
+    location = models.ForeignKey(
+        "stores.Location",
+        on_delete=models.PROTECT,
+        related_name="adjustment_requests",
+        verbose_name=_("location"),
+    )
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="+", verbose_name=_("SKU"))
+    delta = models.IntegerField(_("change"))
+    reason = models.CharField(_("reason"), max_length=32, choices=AdjustmentReason.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True, default="")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=AdjustmentRequestStatus.choices, default="pending"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=500, blank=True, default="")
+    movement = models.OneToOneField(
+        StockMovement,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="adjustment_request",
+        verbose_name=_("movement"),
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("adjustment request")
+        verbose_name_plural = _("adjustment requests")
+        constraints = [
+            models.CheckConstraint(name="adjustment_request_delta_not_zero", condition=~Q(delta=0)),
+            models.CheckConstraint(
+                name="adjustment_request_decided",
+                condition=Q(status="pending", decided_at__isnull=True, movement__isnull=True)
+                | Q(status="approved", decided_at__isnull=False, movement__isnull=False)
+                | Q(status="rejected", decided_at__isnull=False, movement__isnull=True),
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["location", "requested_at"],
+                name="adjustment_request_pending",
+                condition=Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delta:+d} {self.variant_id}@{self.location_id} ({self.status})"
 
 
 class ReservationState(models.TextChoices):

@@ -75,3 +75,25 @@ def catalog_panel(request: HttpRequest, location: Any) -> Panel | None:
         ],
         links=[(_("Search the catalog"), url)],
     )
+
+
+def adjustment_approvals_panel(request: HttpRequest, location: Any) -> Panel | None:
+    """For managers: how many stock adjustments wait for their approval, with the way to the queue."""
+    from inventory.selectors.approvals import pending_adjustment_count
+    from omni.actors import Actor
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    actor = Actor.for_user(user)
+    if not actor.is_manager or (location is not None and not actor.can_act_at(location.pk)):
+        return None
+    pending = pending_adjustment_count(actor, location_id=location.pk if location is not None else None)
+    queue = reverse("inventory:stock-adjustments")
+    url = f"{queue}?location={location.pk}" if location is not None else queue
+    return Panel(
+        title=_("Adjustments to approve"),
+        order=12,
+        figures=[Figure(_("Waiting for approval"), pending, url=url, tone="warn" if pending else "good")],
+        links=[(_("Approval queue"), url)],
+    )

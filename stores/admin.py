@@ -39,6 +39,7 @@ class LocationAdmin(admin.ModelAdmin):
                 )
             },
         ),
+        (_("Stock adjustments"), {"fields": ("adjustment_approval_units",)}),
     )
 
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]

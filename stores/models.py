@@ -61,6 +61,19 @@ class Location(models.Model):
         _("pickup preparation (minutes)"), default=120, validators=[MaxValueValidator(7 * 24 * 60)]
     )
     default_safety_stock = models.PositiveIntegerField(_("default safety stock"), default=0)
+    # A stock adjustment of more units than this, posted by a store associate, waits for a manager's
+    # approval (inventory.services.adjustments). NULL: adjustments never wait.
+    adjustment_approval_units = models.PositiveIntegerField(
+        _("adjustments needing approval (units)"),
+        null=True,
+        blank=True,
+        default=20,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "An adjustment of more units than this, posted by a store associate, waits for a manager's "
+            "approval. Empty: adjustments never wait."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -79,6 +92,10 @@ class Location(models.Model):
             models.CheckConstraint(
                 name="location_hold_days_with_pickups",
                 condition=Q(pickup_hold_days__gte=1) | Q(click_and_collect=False),
+            ),
+            models.CheckConstraint(
+                name="location_adjustment_approval_positive",
+                condition=Q(adjustment_approval_units__isnull=True) | Q(adjustment_approval_units__gte=1),
             ),
         ]
 

@@ -76,6 +76,9 @@ class StockMovementViewSet(mixins.ListModelMixin, StockViewSet):
         actor = actor_of(request)
         location = selectors.location_for_stock_write(actor, data["location"])
         variant = selectors.known_variant(data["sku"])
+        services.refuse_unapproved_api_adjustment(
+            actor, location_id=location.pk, kind=data["kind"], quantity=data["quantity"]
+        )
         movement, _ = services.record_movement(
             actor=actor,
             location_id=location.pk,

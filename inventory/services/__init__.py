@@ -1,5 +1,13 @@
 """Every write of the inventory app. One module per workflow; import from here."""
 
+from inventory.services.adjustments import (
+    PostedAdjustment,
+    approve_adjustment,
+    post_adjustment,
+    refuse_unapproved_api_adjustment,
+    reject_adjustment,
+    undo_adjustment,
+)
 from inventory.services.catalog import (
     add_variant,
     create_product,
@@ -33,22 +41,27 @@ from inventory.services.transfers import (
 )
 
 __all__ = [
+    "PostedAdjustment",
     "ReceivedLineInput",
     "StockLine",
     "TransferLineInput",
     "VariantSpec",
     "add_variant",
+    "approve_adjustment",
     "cancel_count",
     "cancel_transfer",
     "consume_reservations",
     "create_product",
     "ensure_levels",
     "lock_levels",
+    "post_adjustment",
     "post_count",
     "receive_into_stock",
     "receive_transfer",
     "record_count_entry",
     "record_movement",
+    "refuse_unapproved_api_adjustment",
+    "reject_adjustment",
     "release_reservations",
     "release_reserved_units",
     "request_transfer",
@@ -57,6 +70,7 @@ __all__ = [
     "set_stock_parameters",
     "ship_transfer",
     "start_count",
+    "undo_adjustment",
     "update_product",
     "update_variant",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from inventory import locks
 from inventory.models import CountStatus, MovementKind, StockCount, StockCountLine, StockLevel, StockMovement
@@ -23,6 +24,11 @@ from omni.exceptions import Forbidden, InvalidInput, InvalidTransition
 
 def _lock(count_id: int) -> StockCount:
     return locks.stock_count(count_id)
+
+
+def _count_words(count: StockCount) -> dict[str, str]:
+    """A count's number and status as a person reads them (the status's label, not its code)."""
+    return {"number": count.number, "status": str(count.get_status_display()).lower()}  # type: ignore[attr-defined]
 
 
 @transaction.atomic
@@ -62,7 +68,9 @@ def record_count_entry(
     if not actor.can_act_at(count.location_id):
         raise Forbidden("You may only count stock at your own location.")
     if count.status != CountStatus.OPEN:
-        raise InvalidTransition(f"Count {count.number} is {count.status}: it no longer takes entries.")
+        raise InvalidTransition(
+            gettext("Count %(number)s is %(status)s: it no longer takes entries.") % _count_words(count)
+        )
     if counted < 0:
         raise InvalidInput("A counted quantity is 0 or more.", errors={"counted": ["Must be >= 0."]})
     if count.category_id is not None:
@@ -91,7 +99,9 @@ def post_count(*, actor: Actor, count_id: int, uncounted_as_zero: bool = False) 
     if not actor.can_act_at(count.location_id):
         raise Forbidden("You may only post counts of your own location.")
     if count.status != CountStatus.OPEN:
-        raise InvalidTransition(f"Count {count.number} is {count.status}: only an open count is posted.")
+        raise InvalidTransition(
+            gettext("Count %(number)s is %(status)s: only an open count is posted.") % _count_words(count)
+        )
     lines = locks.stock_count_lines(count)
     levels = lock_levels((count.location_id, line.variant_id) for line in lines)
     now = timezone.now()
@@ -124,6 +134,8 @@ def post_count(*, actor: Actor, count_id: int, uncounted_as_zero: bool = False) 
                 note=""
                 if delta == variance
                 else f"variance {variance} limited by stock sold or reserved since",
+                note_code="" if delta == variance else "count_limited",
+                note_params={} if delta == variance else {"variance": variance},
                 created_at=now,
                 **_actor_fields(actor),
             )
@@ -147,7 +159,9 @@ def cancel_count(*, actor: Actor, count_id: int) -> StockCount:
     if not actor.can_act_at(count.location_id):
         raise Forbidden("You may only cancel counts of your own location.")
     if count.status != CountStatus.OPEN:
-        raise InvalidTransition(f"Count {count.number} is {count.status}: only an open count is cancelled.")
+        raise InvalidTransition(
+            gettext("Count %(number)s is %(status)s: only an open count is cancelled.") % _count_words(count)
+        )
     count.status = CountStatus.CANCELLED
     count.save(update_fields=["status"])
     return count

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from inventory import locks
 from inventory.exceptions import InsufficientStock
@@ -120,25 +121,33 @@ def record_movement(
     reason: str = "",
     note: str = "",
     reference: str = "",
+    note_code: str = "",
+    note_params: dict | None = None,
+    reverses_id: int | None = None,
 ) -> tuple[StockMovement, StockLevel]:
     """A receipt (+quantity), damage (-quantity), adjustment (signed, with a reason) or count (the counted
     quantity; the difference is recorded). Answers InsufficientStock if on_hand would fall below zero or
-    below what is reserved."""
+    below what is reserved. A note Omni writes itself also goes as `note_code` and `note_params` (the
+    ledger shows it in the reader's language); `reverses_id` links an undo to the movement it reverses."""
     if kind not in MANUAL_KINDS:
         raise InvalidInput(
             f"kind must be one of {', '.join(sorted(MANUAL_KINDS))}.", errors={"kind": ["Invalid."]}
         )
     if kind in (MovementKind.RECEIPT, MovementKind.DAMAGE) and quantity <= 0:
-        raise InvalidInput(f"A {kind} quantity is greater than zero.", errors={"quantity": ["Must be > 0."]})
+        raise InvalidInput(
+            gettext("%(kind)s: the quantity is greater than zero.") % {"kind": MovementKind(kind).label},
+            errors={"quantity": [gettext("Must be > 0.")]},
+        )
     if kind == MovementKind.ADJUSTMENT:
         if quantity == 0:
             raise InvalidInput(
                 "An adjustment changes stock: quantity cannot be 0.", errors={"quantity": ["Not 0."]}
             )
         if reason not in AdjustmentReason.values:
+            labels = ", ".join(str(label) for label in AdjustmentReason.labels)
             raise InvalidInput(
-                f"An adjustment needs a reason: one of {', '.join(AdjustmentReason.values)}.",
-                errors={"reason": [f"One of {', '.join(AdjustmentReason.values)}."]},
+                gettext("An adjustment needs a reason: one of %(reasons)s.") % {"reasons": labels},
+                errors={"reason": [gettext("One of %(reasons)s.") % {"reasons": labels}]},
             )
     if kind == MovementKind.COUNT and quantity < 0:
         raise InvalidInput("A counted quantity is 0 or more.", errors={"quantity": ["Must be >= 0."]})
@@ -166,10 +175,11 @@ def record_movement(
                     "requested": -delta,
                 }
             ],
-            detail=(
-                f"{sku}: this would leave {new_on_hand} on hand with {level.reserved} reserved; "
+            detail=gettext(
+                "%(sku)s: this would leave %(on_hand)d on hand with %(reserved)d reserved; "
                 "on hand cannot fall below zero or below what is reserved."
-            ),
+            )
+            % {"sku": sku, "on_hand": new_on_hand, "reserved": level.reserved},
         )
     now = timezone.now()
     _apply_level_changes({level.pk: (delta, 0)}, now=now)
@@ -182,6 +192,9 @@ def record_movement(
         reason=reason,
         note=note,
         reference=reference,
+        note_code=note_code,
+        note_params=note_params or {},
+        reverses_id=reverses_id,
         created_at=now,
         **_actor_fields(actor),
     )
@@ -238,8 +251,11 @@ def receive_into_stock(
     reference: str = "",
     reason: str = "",
     note: str = "",
+    note_code: str = "",
+    note_params: dict | None = None,
 ) -> list[StockMovement]:
-    """Units entering stock (a return, a transfer received): on_hand rises, one ledger entry per line."""
+    """Units entering stock (a return, a transfer received): on_hand rises, one ledger entry per line.
+    `note_code` and `note_params`: as for record_movement."""
     wanted = _merge(lines)
     ensure_levels(wanted)
     levels = lock_levels(wanted)
@@ -254,6 +270,8 @@ def receive_into_stock(
             reference=reference,
             reason=reason,
             note=note,
+            note_code=note_code,
+            note_params=note_params or {},
             created_at=now,
             **_actor_fields(actor),
         )

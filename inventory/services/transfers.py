@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from inventory import locks
 from inventory.models import MovementKind, Transfer, TransferLine, TransferStatus
@@ -78,6 +79,11 @@ def request_transfer(
     return transfer
 
 
+def _words(transfer: Transfer) -> dict[str, str]:
+    """A transfer's number and status as a person reads them (the status's label, not its code)."""
+    return {"number": transfer.number, "status": str(transfer.get_status_display()).lower()}  # type: ignore[attr-defined]
+
+
 @transaction.atomic
 def ship_transfer(*, actor: Actor, transfer_id: int, carrier: str = "", tracking: str = "") -> Transfer:
     transfer = _lock(transfer_id)
@@ -85,7 +91,7 @@ def ship_transfer(*, actor: Actor, transfer_id: int, carrier: str = "", tracking
         raise Forbidden("Only the source location ships a transfer.")
     if transfer.status != TransferStatus.REQUESTED:
         raise InvalidTransition(
-            f"Transfer {transfer.number} is {transfer.status}: only a requested transfer ships."
+            gettext("Transfer %(number)s is %(status)s: only a requested transfer ships.") % _words(transfer)
         )
     consume_reservations(
         owner=transfer.owner_ref, actor=actor, kind=MovementKind.TRANSFER_OUT, reference=transfer.owner_ref
@@ -108,7 +114,8 @@ def receive_transfer(*, actor: Actor, transfer_id: int, lines: Sequence[Received
         raise Forbidden("Only the destination location receives a transfer.")
     if transfer.status != TransferStatus.SHIPPED:
         raise InvalidTransition(
-            f"Transfer {transfer.number} is {transfer.status}: only a shipped transfer is received."
+            gettext("Transfer %(number)s is %(status)s: only a shipped transfer is received.")
+            % _words(transfer)
         )
     transfer_lines = {line.variant_id: line for line in locks.transfer_lines(transfer)}
     received: dict[int, ReceivedLineInput] = {}
@@ -165,7 +172,8 @@ def cancel_transfer(*, actor: Actor, transfer_id: int) -> Transfer:
         raise Forbidden("You may only cancel transfers of your own location.")
     if transfer.status != TransferStatus.REQUESTED:
         raise InvalidTransition(
-            f"Transfer {transfer.number} is {transfer.status}: only a requested transfer is cancelled."
+            gettext("Transfer %(number)s is %(status)s: only a requested transfer is cancelled.")
+            % _words(transfer)
         )
     release_reservations(owner=transfer.owner_ref)
     transfer.status = TransferStatus.CANCELLED
