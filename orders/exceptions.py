@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from omni.exceptions import DomainError, InvalidInput, NotFound
+from django.db import models
+from django.utils import translation
+
+from omni.exceptions import DomainError, InvalidInput, InvalidTransition, NotFound
+
+
+def label_of(choices: type[models.TextChoices], value: str) -> str:
+    """A code's label for an error's sentence (English, as the sentence): "carry_out" -> "carried out at
+    the till". A person reads the detail; the code stays in `code` and in the field path."""
+    try:
+        label = choices(value).label
+    except ValueError:
+        return str(value)
+    with translation.override("en"):
+        return str(label)
 
 
 class OrderInvalid(InvalidInput):
@@ -38,3 +52,9 @@ class ReturnWindowClosed(DomainError):
     status = 400
     title = "Return window closed"
     default_detail = "The return window of this order has closed."
+
+
+class RefundNotDue(InvalidTransition):
+    """A return whose refund is not owed: paid back at the desk, by an exchange, or settled already."""
+
+    default_detail = "This return's refund is not due: it has been paid back already."

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from inventory.models import Transfer
-from orders.models import Allocation, Order, OrderEmail, OrderLine, Payment, WebhookDelivery
+from orders.models import Allocation, Order, OrderEmail, OrderLine, Payment, Return, WebhookDelivery
 
 
 def orders_for_update(orders: QuerySet[Order] | None = None) -> QuerySet[Order]:
@@ -33,6 +33,11 @@ def order_lines_for_update(order: Order) -> QuerySet[OrderLine]:
 
 def payments_for_update(order: Order) -> QuerySet[Payment]:
     return order.payments.order_by("pk").select_for_update(of=("self",))
+
+
+def returns_for_update(returns: QuerySet[Return]) -> QuerySet[Return]:
+    """These returns, to lock as they are read (after their order: the order is always locked first)."""
+    return returns.order_by("pk").select_for_update(of=("self",))
 
 
 def transfers_for_update(order: Order) -> QuerySet[Transfer]:

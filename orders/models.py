@@ -536,7 +536,8 @@ class ReturnReason(models.TextChoices):
 
 
 class ReturnStatus(models.TextChoices):
-    REFUNDED = "refunded", _("Refunded")  # paid back at the desk (cash) or settled by an exchange
+    # paid back at the desk (cash), settled by an exchange, or recorded paid back later (settle_refund)
+    REFUNDED = "refunded", _("Refunded")
     REFUND_DUE = "refund_due", _("Refund due")  # owed on the original payment (its provider pays it back)
 
 

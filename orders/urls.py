@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders.views import orders, pickup, pickup_desk, returns, till
+from orders.views import orders, pickup, pickup_desk, receipts, returns, till
 
 app_name = "orders"
 urlpatterns = [
@@ -19,8 +19,11 @@ urlpatterns = [
     # returns at the current location
     path("returns/", returns.returns_desk, name="returns-desk"),
     path("returns/r/<str:number>/", returns.return_detail, name="return-detail"),
+    path("returns/r/<str:number>/settle/", returns.settle_refund, name="return-settle"),
     path("returns/<str:number>/", returns.return_order, name="return-order"),
     path("<str:number>/", orders.order_detail, name="detail"),
+    path("<str:number>/receipt/", receipts.receipt, name="receipt"),
+    path("<str:number>/gift-receipt/", receipts.gift_receipt, name="gift-receipt"),
     path("<str:number>/cancel/", orders.order_cancel, name="cancel"),
     path("<str:number>/ship/", orders.order_ship, name="ship"),
 ]

@@ -13,14 +13,30 @@ from orders.forms.pickup import (
     ShortPickForm,
     UnlockPickupForm,
 )
-from orders.forms.returns import REFUND_METHOD_CHOICES, ExchangeScanForm, ReturnForm, ReturnSearchForm
-from orders.forms.till import COUNTER_PAYMENT_CHOICES, BasketAddForm, BasketQuantityForm, CheckoutForm
+from orders.forms.returns import (
+    REFUND_METHOD_CHOICES,
+    SETTLE_METHOD_CHOICES,
+    ExchangeScanForm,
+    ReturnForm,
+    ReturnScanForm,
+    ReturnSearchForm,
+    SettleRefundForm,
+)
+from orders.forms.till import (
+    COUNTER_PAYMENT_CHOICES,
+    BasketAddForm,
+    BasketQuantityForm,
+    CheckoutForm,
+    LoyaltyCardForm,
+    RedeemPointsForm,
+)
 
 __all__ = [
     "CANCEL_REASON_CHOICES",
     "COUNTER_PAYMENT_CHOICES",
     "PICKUP_QUEUE_SHOW_CHOICES",
     "REFUND_METHOD_CHOICES",
+    "SETTLE_METHOD_CHOICES",
     "SHORT_PICK_RESOLUTION_CHOICES",
     "BasketAddForm",
     "BasketQuantityForm",
@@ -29,12 +45,16 @@ __all__ = [
     "CodeInput",
     "ExchangeScanForm",
     "HandoverForm",
+    "LoyaltyCardForm",
     "OrderFilterForm",
     "PickForm",
     "PickupQueueFilterForm",
     "PickupSearchForm",
+    "RedeemPointsForm",
     "ReturnForm",
+    "ReturnScanForm",
     "ReturnSearchForm",
+    "SettleRefundForm",
     "ShipForm",
     "ShortPickForm",
     "UnlockPickupForm",

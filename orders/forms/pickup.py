@@ -124,11 +124,15 @@ class HandoverForm(forms.Form):
         *args: Any,
         needs_payment: bool,
         code_checked: bool = False,
+        code_kept: str = "",
         lines: Sequence[Any] = (),
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
         self.lines = list(lines)
+        # the customer's code is already in hand: "scanned" (it opened the order at the desk) or "typed" (kept
+        # from a submit a form error sent back); the view passes it on to collect, which checks it
+        self.code_kept = "scanned" if code_checked else code_kept
         for line in self.lines:
             # units the customer refuses at the desk: returned on the spot
             self.fields[f"refused_{line.pk}"] = forms.IntegerField(
@@ -139,6 +143,7 @@ class HandoverForm(forms.Form):
                 initial=0,
                 widget=forms.NumberInput(
                     attrs={
+                        "id": f"id_refused_{line.pk}",
                         "form": "handover-form",
                         "class": "qty-input",
                         "inputmode": "numeric",
@@ -148,10 +153,17 @@ class HandoverForm(forms.Form):
             )
         if not needs_payment:
             del self.fields["method"]
-        if code_checked:
-            # found at the desk by its scanned code: the view passes that code on to collect
-            self.fields["code"].required = False
-            self.fields["code"].help_text = _("Already checked when the QR code was scanned.")
+        if self.code_kept:
+            code = self.fields["code"]
+            code.required = False
+            code.widget.attrs.update(
+                {"autofocus": False, "placeholder": "✓ ••••••", "aria-describedby": "handover-code-help"}
+            )
+            code.help_text = (
+                _("Already checked when the QR code was scanned.")
+                if self.code_kept == "scanned"
+                else _("The code you typed is kept: it is checked when you hand over.")
+            )
 
     def refused_fields(self) -> list[tuple[Any, Any]]:
         """(order line, its bound "refused" field), for the lines table."""

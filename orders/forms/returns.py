@@ -1,5 +1,6 @@
-"""Forms of the returns desk: find the order, the return (lines, condition, reason, refund, override), the
-exchange's scan."""
+"""Forms of the returns desk: find the order (or, without a receipt, the product and the customer), the
+return (lines, condition, reason, refund, override), the scans (a unit more to return, the exchange's new
+item), settling a refund left due."""
 
 from __future__ import annotations
 
@@ -29,6 +30,22 @@ class ReturnSearchForm(forms.Form):
                 "enterkeyhint": "search",
                 "placeholder": _("Scan the receipt, or type the order number, email or card"),
                 "data-testid": "return-search",
+                "data-scan-box": True,
+            }
+        ),
+    )
+    customer = forms.CharField(
+        label=_("No receipt? The customer's email or loyalty card"),
+        max_length=254,
+        required=False,
+        help_text=_("Then scan the product: the customer's orders with it are listed."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "enterkeyhint": "search",
+                "data-testid": "return-customer",
+                "aria-describedby": "id_customer-help",
             }
         ),
     )
@@ -90,10 +107,11 @@ class ReturnForm(forms.Form):
                 initial=ReturnCondition.RESELLABLE,
                 widget=forms.Select(attrs={"data-testid": f"return-condition-{line.sku}"}),
             )
+            # no default: the associate asks the customer and chooses (required for a line returned)
             self.fields[f"reason_{line.pk}"] = forms.ChoiceField(
                 label=_("Reason"),
-                choices=ReturnReason.choices,
-                initial=ReturnReason.CHANGED_MIND,
+                choices=[("", _("Choose the reason")), *ReturnReason.choices],
+                required=False,
                 widget=forms.Select(attrs={"data-testid": f"return-reason-{line.sku}"}),
             )
 
@@ -107,6 +125,9 @@ class ReturnForm(forms.Form):
         data = super().clean() or {}
         if self.lines and not any(data.get(f"qty_{line.pk}") for line in self.lines):
             raise forms.ValidationError(_("Give the quantity of at least one line to return."))
+        for line in self.lines:
+            if data.get(f"qty_{line.pk}") and not data.get(f"reason_{line.pk}"):
+                self.add_error(f"reason_{line.pk}", _("Choose why %(sku)s comes back.") % {"sku": line.sku})
         if self.window_closed and not (data.get("override_reason") or "").strip():
             self.add_error(
                 "override_reason", _("The return window has closed: a store manager says why it is accepted.")
@@ -143,3 +164,49 @@ class ExchangeScanForm(forms.Form):
             }
         ),
     )
+
+
+class ReturnScanForm(forms.Form):
+    """A product scanned on the return page: one unit more of that SKU to return."""
+
+    return_sku = ScannedSkuField(
+        label=_("Scan an item to return"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                **SCAN_ATTRS,
+                "data-testid": "return-scan",
+                "data-scan-box": True,
+                "placeholder": _("Scan the item the customer brings back"),
+            }
+        ),
+    )
+
+
+SETTLE_METHOD_CHOICES = [
+    ("card", _("Card, on the terminal")),
+    ("cash", _("Cash at the desk")),
+    ("bank_transfer", _("Bank transfer")),
+    ("paypal", _("PayPal")),
+]
+
+
+class SettleRefundForm(forms.Form):
+    """How a refund left due was paid back, and its reference (the terminal's receipt, the transfer)."""
+
+    method = forms.ChoiceField(
+        label=_("Paid back by"), choices=SETTLE_METHOD_CHOICES, widget=forms.RadioSelect
+    )
+    reference = forms.CharField(
+        label=_("Reference"),
+        max_length=120,
+        required=False,
+        help_text=_("The card terminal's receipt number or the transfer's id (not needed for cash)."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-testid": "settle-reference"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("method") and data["method"] != "cash" and not (data.get("reference") or "").strip():
+            self.add_error("reference", _("Give the reference of the refund."))
+        return data

@@ -2,7 +2,8 @@
 
 orders.py   orders_for (who sees which order), the list, an order's detail, shipments to pick
 pickup.py   click and collect: the queue, the pick lists, the desk's search, the figures
-returns.py  returns_for (who sees which return), the list, a return, the desk's search, the figures"""
+returns.py  returns_for (who sees which return), the list, a return, the desk's search, the figures
+receiptless.py  the returns desk without a receipt (orders by a scanned SKU), the refunds left due"""
 
 from orders.selectors.orders import order_detail, order_list, orders_for, pending_shipments
 from orders.selectors.pickup import (
@@ -15,6 +16,13 @@ from orders.selectors.pickup import (
     pickup_queue,
     pickup_search,
     pickups_to_pick,
+)
+from orders.selectors.receiptless import (
+    RECEIPTLESS_LIMIT,
+    customer_email_for,
+    orders_with_sku,
+    refunds_due_at,
+    settleable_return,
 )
 from orders.selectors.returns import (
     RETURN_SEARCH_LIMIT,
@@ -34,18 +42,22 @@ __all__ = [
     "PICKUP_CODE_LENGTH",
     "PICKUP_OPEN_STATUSES",
     "PICKUP_SEARCH_LIMIT",
+    "RECEIPTLESS_LIMIT",
     "RETURN_SEARCH_LIMIT",
+    "customer_email_for",
     "looks_like_pickup_code",
     "normalize_receipt_code",
     "order_detail",
     "order_list",
     "orders_for",
+    "orders_with_sku",
     "pending_shipments",
     "pickup_figures",
     "pickup_order",
     "pickup_queue",
     "pickup_search",
     "pickups_to_pick",
+    "refunds_due_at",
     "return_detail",
     "return_list",
     "return_warehouses",
@@ -55,4 +67,5 @@ __all__ = [
     "returns_figures",
     "returns_for",
     "returns_of_order",
+    "settleable_return",
 ]

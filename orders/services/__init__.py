@@ -15,6 +15,7 @@ from orders.services.pickup import (
     short_pick,
 )
 from orders.services.placement import CustomerInput, FulfilmentInput, LineInput, PaymentInput, place_order
+from orders.services.refund_settlement import SETTLE_METHODS, settle_refund
 from orders.services.returns import (
     REFUND_METHODS,
     ExchangeInput,
@@ -31,6 +32,7 @@ __all__ = [
     "MAX_PICKUP_ATTEMPTS",
     "REFUND_METHODS",
     "RESOLUTIONS",
+    "SETTLE_METHODS",
     "CustomerInput",
     "DeskSearch",
     "ExchangeInput",
@@ -51,6 +53,7 @@ __all__ = [
     "refund_share",
     "return_window",
     "send_pickup_reminders",
+    "settle_refund",
     "ship_order",
     "short_pick",
     "unlock_pickup",

@@ -55,6 +55,7 @@ def _settle_transfers(order: Order, actor: Actor) -> list[OrderEvent]:
                     f"Transfer {transfer.number} cancelled: its units stay at {transfer.from_location.code}.",
                     actor=actor,
                     transfer=transfer.number,
+                    from_location=transfer.from_location.code,
                 )
             )
         elif transfer.status == TransferStatus.SHIPPED:
@@ -66,6 +67,7 @@ def _settle_transfers(order: Order, actor: Actor) -> list[OrderEvent]:
                     f"{transfer.to_location.code} as stock.",
                     actor=actor,
                     transfer=transfer.number,
+                    to_location=transfer.to_location.code,
                 )
             )
     return events
@@ -97,7 +99,17 @@ def cancel_locked(order: Order, *, actor: Actor | None, reason: str) -> Order:
     message = f"Cancelled ({reason}): {released} reserved units released."
     if refunded:
         message += " The payment is refunded."
-    events.append(event(order, "cancelled", message, actor=actor, reason=reason))
+    events.append(
+        event(
+            order,
+            "cancelled",
+            message,
+            actor=actor,
+            reason=reason,
+            released=released,
+            refunded=bool(refunded),
+        )
+    )
     events += points.on_cancelled(order, actor=actor)
     write_events(events)
     after_commit(order, "order.cancelled")
@@ -137,7 +149,15 @@ def ship_order(
         detail = f" with {carrier}" if carrier else ""
         detail += f", tracking {tracking}" if tracking else ""
         events.append(
-            event(order, "shipment_shipped", f"Shipped from {shipment.location.code}{detail}.", actor=actor)
+            event(
+                order,
+                "shipment_shipped",
+                f"Shipped from {shipment.location.code}{detail}.",
+                actor=actor,
+                location=shipment.location.code,
+                carrier=carrier,
+                tracking=tracking,
+            )
         )
     if not order.shipments.filter(status=ShipmentStatus.PENDING).exists():
         order.status = OrderStatus.SHIPPED

@@ -106,6 +106,8 @@ def _collect(
             "collected",
             f"Collected at {store.code}: {sum(-m.delta for m in consumed)} units handed over.",
             actor=actor,
+            store=store.code,
+            units=sum(-m.delta for m in consumed),
         )
     ]
     if desk is not None and payment is not None:
@@ -120,13 +122,19 @@ def _collect(
                 "payment",
                 f"Paid at the desk: {desk.get_method_display()}, {desk.amount} {order.currency}.",
                 actor=actor,
+                step="desk",
+                method=desk.method,
+                amount=str(desk.amount),
+                currency=order.currency,
             )
         )
     captured = order.payments.filter(status=PaymentStatus.AUTHORISED).update(
         status=PaymentStatus.CAPTURED, updated_at=now
     )
     if captured:
-        events.append(event(order, "payment", "The authorised payment is captured.", actor=actor))
+        events.append(
+            event(order, "payment", "The authorised payment is captured.", actor=actor, step="captured")
+        )
     events += points.on_completed(order, actor=actor)
     write_events(events)
     after_commit(order, "order.completed")
@@ -213,6 +221,7 @@ def _wrong_code(order: Order, actor: Actor) -> DomainError:
             f"Wrong pickup code ({attempts} of {MAX_PICKUP_ATTEMPTS}).",
             actor=actor,
             attempts=attempts,
+            max_attempts=MAX_PICKUP_ATTEMPTS,
         )
     ]
     left = MAX_PICKUP_ATTEMPTS - attempts

@@ -95,6 +95,7 @@ def cancel_units(*, order: Order, line: OrderLine, units: int, actor: Actor | No
         refund_due=str(refund_due),
         total=str(order.total),
         why=why,
+        currency=order.currency,
     )
     cancelled_event.save()
     record_webhook(order, "order.line_cancelled")

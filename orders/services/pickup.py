@@ -24,7 +24,7 @@ from inventory.services import lock_levels, record_movement, release_reserved_un
 from omni.actors import Actor
 from omni.exceptions import Forbidden, InvalidTransition
 from omni.models import ApiRole
-from orders.exceptions import OrderInvalid
+from orders.exceptions import OrderInvalid, label_of
 from orders.locks import orders_skip_locked
 from orders.models import (
     FulfilmentType,
@@ -71,7 +71,7 @@ def lock_pickup(actor: Actor, number: str, doing: str) -> tuple[Order, Location]
     """The pickup order, locked, and its store; only the store's own people (or HQ) act on it."""
     order = lock_order(actor, number)
     if actor.role not in PICKUP_ROLES:
-        raise Forbidden(f"A {actor.role} client may not {doing}.")
+        raise Forbidden(f"A client of role {label_of(ApiRole, actor.role)} may not {doing}.")
     if order.fulfilment_type != FulfilmentType.PICKUP or order.location_id is None:
         raise InvalidTransition(f"Order {number} is not a click-and-collect order.", status=order.status)
     location = Location.objects.get(pk=order.location_id)
@@ -138,6 +138,7 @@ def pick_lines(
                 f"Picked: {summary}.",
                 actor=actor,
                 picked={line.sku: line.picked_quantity for line in changed},
+                of={line.sku: line.quantity for line in changed},
             )
         ]
     )
@@ -224,6 +225,8 @@ def _write_off_missing(
             quantity=-from_shelf,
             reason=AdjustmentReason.SHRINKAGE,
             note=f"Short pick: {from_shelf} × {line.sku} not on the shelf for order {number}.",
+            note_code="short_pick",
+            note_params={"units": from_shelf, "sku": line.sku, "order": number},
             reference=number,
         )
         ship_to_store.release_from_store(line, from_shelf, store.pk)
@@ -244,6 +247,8 @@ def _write_off_missing(
         missing=missing,
         written_off=from_shelf,
         resolution=resolution,
+        store=store.code,
+        never_arrived=from_elsewhere,
     )
 
 
@@ -270,6 +275,9 @@ def _resource_missing(
                 "to make good the short pick.",
                 actor=actor,
                 transfer=transfer.number,
+                units=units,
+                sku=line.sku,
+                to_location=store.code,
             )
         )
     if sent:
@@ -284,6 +292,8 @@ def _resource_missing(
                     f"Now promised ready for pickup by {timezone.localtime(promised):%Y-%m-%d %H:%M}.",
                     actor=actor,
                     promised_ready_at=promised.isoformat(),
+                    after_transfer=False,
+                    again=True,
                 )
             )
     if to_cancel:
@@ -293,6 +303,8 @@ def _resource_missing(
                 "resource_failed",
                 f"No other location can send {to_cancel} × {line.sku}: they are cancelled.",
                 actor=actor,
+                units=to_cancel,
+                sku=line.sku,
             )
         )
     return to_cancel
@@ -368,7 +380,17 @@ def mark_ready(*, actor: Actor, number: str) -> Order:
         message += f" {confirmed} units not scanned were confirmed picked."
     # Never the code itself: store roles read the timeline.
     write_events(
-        [event(order, "ready_for_pickup", message, actor=actor, expires_at=order.expires_at.isoformat())]
+        [
+            event(
+                order,
+                "ready_for_pickup",
+                message,
+                actor=actor,
+                expires_at=order.expires_at.isoformat(),
+                store=store.code,
+                confirmed=confirmed,
+            )
+        ]
     )
     after_commit(order, "order.ready_for_pickup")
     return order

@@ -136,7 +136,9 @@ def _place(
         assert location is not None
         order.status = OrderStatus.COMPLETED
         order.completed_at = now
-        events.append(event(order, "completed", f"Carried out at {location.code}.", actor=actor))
+        events.append(
+            event(order, "completed", f"Carried out at {location.code}.", actor=actor, location=location.code)
+        )
     # Every row of the new order in one statement (omni.bulk): the order, lines, shipments, allocations,
     # payment and timeline.
     insert_all([[order], order.lines_written, shipments, allocations, [pay], events])  # type: ignore[attr-defined]
@@ -261,6 +263,9 @@ def _placement_events(
             f"total {order.total} {order.currency}.",
             actor=actor,
             channel=channel,
+            units=sum(wanted.values()),
+            total=str(order.total),
+            currency=order.currency,
         )
     ]
     events += [event(order, "sourced", note, actor=actor) for note in plan.notes]
@@ -274,6 +279,8 @@ def _placement_events(
                 f"{location.code if location else ''} for pickup.",
                 actor=actor,
                 transfer=transfer.number,
+                units=units,
+                to_location=location.code if location else "",
             )
         )
     if promised is not None:
@@ -285,11 +292,18 @@ def _placement_events(
                 + (" (after the transfer's lead time)." if transfers else "."),
                 actor=actor,
                 promised_ready_at=promised.isoformat(),
+                after_transfer=bool(transfers),
             )
         )
     events.append(
         event(
-            order, "payment", f"Payment {pay.get_method_display()}: {pay.get_status_display()}.", actor=actor
+            order,
+            "payment",
+            f"Payment {pay.get_method_display()}: {pay.get_status_display()}.",
+            actor=actor,
+            step="placed",
+            method=pay.method,
+            status=pay.status,
         )
     )
     return events

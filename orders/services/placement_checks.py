@@ -9,7 +9,8 @@ from inventory.models import Variant
 from inventory.selectors import variants_for_sale
 from omni.actors import Actor
 from omni.exceptions import Forbidden
-from orders.exceptions import OrderInvalid
+from omni.models import ApiRole
+from orders.exceptions import OrderInvalid, label_of
 from orders.models import Channel, FulfilmentType
 from orders.services.inputs import CustomerInput, FulfilmentInput, LineInput
 from stores.models import Location
@@ -32,7 +33,10 @@ def invalid(field_path: str, message: str) -> OrderInvalid:
 def _check_channel(actor: Actor, channel: str) -> None:
     allowed = ROLE_CHANNELS.get(actor.role, set())
     if allowed is not None and channel not in allowed:
-        raise Forbidden(f"A {actor.role} client may not place orders of channel {channel}.")
+        raise Forbidden(
+            f"A client of role {label_of(ApiRole, actor.role)} may not place orders of the "
+            f"{label_of(Channel, channel)} channel."
+        )
 
 
 def checked_variants(lines: Sequence[LineInput]) -> list[tuple[Variant, int]]:
@@ -70,7 +74,10 @@ def fulfilment_location(actor: Actor, fulfilment: FulfilmentInput) -> Location |
     if fulfilment.type == FulfilmentType.DELIVERY:
         return None
     if not fulfilment.location:
-        raise invalid("fulfilment.location", f"A {fulfilment.type} order names its location.")
+        raise invalid(
+            "fulfilment.location",
+            f"The location is required for {label_of(FulfilmentType, fulfilment.type).lower()}.",
+        )
     location = cached_location(fulfilment.location)
     if location is None or not location.active:
         raise invalid("fulfilment.location", f"No location {fulfilment.location}.")

@@ -28,6 +28,7 @@ def redeem(order: Order, points: int, *, actor: Actor) -> tuple[Decimal, list[An
         actor=actor,
         points=points,
         discount=str(discount),
+        currency=order.currency,
     )
     return discount, [note]
 

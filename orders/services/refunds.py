@@ -161,6 +161,9 @@ def credit_exchange(
                 actor=actor,
                 return_number=ret.number,
                 original_order=order.number,
+                credit=str(credit),
+                charged=str(charged),
+                currency=new.currency,
             )
         ]
     )

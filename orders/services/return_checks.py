@@ -14,7 +14,7 @@ from django.utils import timezone
 from omni.actors import Actor
 from omni.exceptions import Forbidden, InvalidInput, InvalidTransition
 from omni.models import ApiRole
-from orders.exceptions import OrderNotFound, ReturnWindowClosed
+from orders.exceptions import OrderNotFound, ReturnWindowClosed, label_of
 from orders.locks import orders_for_update
 from orders.models import Order, OrderLine, PaymentMethod, ReturnCondition, ReturnReason
 from orders.services.inputs import ExchangeInput, ReturnLineInput
@@ -124,7 +124,7 @@ def check_request(
     """What can be refused before reading anything: the caller's role, the refund method, the lines, the
     exchange's payment."""
     if actor.role not in RETURN_ROLES:
-        raise Forbidden(f"A {actor.role} client may not receive returns.")
+        raise Forbidden(f"A client of role {label_of(ApiRole, actor.role)} may not receive returns.")
     if refund_method not in REFUND_METHODS:
         raise invalid("refund_method", f"One of {', '.join(REFUND_METHODS)}.")
     if len(override_reason) > 500:

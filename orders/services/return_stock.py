@@ -42,6 +42,8 @@ def receive_units(
         kind=MovementKind.RETURN,
         reference=number,
         note=f"Return {number} of order {order.number}",
+        note_code="return_received",
+        note_params={"return": number, "order": order.number},
     )
     for variant_id, quantity in sorted(by_condition[ReturnCondition.DAMAGED].items()):
         record_movement(
@@ -52,6 +54,8 @@ def receive_units(
             quantity=quantity,
             reason="returned_damaged",
             note=f"Return {number}: returned damaged, not sellable",
+            note_code="return_damaged",
+            note_params={"return": number},
             reference=number,
         )
     if warehouse is None:

@@ -313,6 +313,12 @@ def _return_events(
             actor=actor,
             return_number=number,
             refund=str(refund),
+            currency=order.currency,
+            location=ret.location.code,
+            lines=[
+                {"sku": r.sku, "quantity": r.quantity, "condition": r.condition, "reason": r.reason}
+                for r in return_lines
+            ],
         )
     ]
     if window.overridden:
@@ -324,6 +330,7 @@ def _return_events(
                 actor=actor,
                 return_number=number,
                 reason=override_reason,
+                days=window.days,
             )
         )
         if not dry_run:
@@ -344,6 +351,8 @@ def _return_events(
                 f"Return {number}: transfer {transfer.number} sends the resellable units to {send_code}.",
                 actor=actor,
                 transfer=transfer.number,
+                return_number=number,
+                send_to=send_code,
             )
         )
     return events
@@ -368,6 +377,9 @@ def _exchange(
             actor=actor,
             return_number=ret.number,
             exchange_order=exchange_order.number,
+            credit=str(credit),
+            charged=str(ret.exchange_charged),
+            currency=order.currency,
         )
     )
     return credit

@@ -155,6 +155,8 @@ def on_transfer_shipped(
             f"Transfer {transfer.number} left {transfer.from_location.code} for {transfer.to_location.code}.",
             actor=actor,
             transfer=transfer.number,
+            from_location=transfer.from_location.code,
+            to_location=transfer.to_location.code,
         )
         for allocations in _by_order(transfer).values()
     ]
@@ -187,6 +189,8 @@ def on_transfer_received(
                     f"{order.get_status_display().lower()}: its units stay there as stock.",
                     actor=actor,
                     transfer=transfer.number,
+                    store=store.code,
+                    order_status=order.status,
                 )
             )
             continue
@@ -215,7 +219,14 @@ def on_transfer_received(
             message += f" It arrived short ({', '.join(shortfalls)}): resolve it with a short pick."
         events.append(
             event(
-                order, "transfer_received", message, actor=actor, transfer=transfer.number, short=shortfalls
+                order,
+                "transfer_received",
+                message,
+                actor=actor,
+                transfer=transfer.number,
+                short=shortfalls,
+                store=store.code,
+                units=sum(h.quantity for h in holds),
             )
         )
     write_events(events)

@@ -4,7 +4,9 @@ customer's code (and, paid at pickup, the payment), unlock a pickup locked by wr
 Store staff never see pickup codes: no page writes one out, the code box never echoes what was typed, and
 the desk searches by POST so a scanned code stays out of URLs, browser history and access logs. When the desk
 finds an order by its scanned code, that code waits in the (server-side) session for the handover, so the
-customer's QR code is scanned once."""
+customer's QR code is scanned once; a code typed at the handover waits the same way when a form error (no
+payment method) sends the form back, so nothing typed is lost. Either way `collect` checks the code, counting
+a wrong one towards the lockout."""
 
 from __future__ import annotations
 
@@ -33,15 +35,19 @@ SCANNED_KEY = "orders_pickup_scanned"
 SCANNED_SECONDS = 10 * 60  # how long a code scanned at the desk stands for the handover
 
 
-def _remember_scanned(request: HttpRequest, number: str, code: str) -> None:
-    request.session[SCANNED_KEY] = {"number": number, "code": code, "at": time.time()}
+def _remember_scanned(request: HttpRequest, number: str, code: str, *, how: str = "scanned") -> None:
+    """The customer's code for the order's handover, server-side only: `scanned` (it found the order at the
+    desk) or `typed` (kept when a form error sent the handover back: nothing typed is lost). Either way
+    collect checks it, counting a wrong one, so keeping it takes nothing from the lockout."""
+    request.session[SCANNED_KEY] = {"number": number, "code": code, "at": time.time(), "how": how}
 
 
-def _scanned_code(request: HttpRequest, number: str) -> str:
+def _kept_code(request: HttpRequest, number: str) -> tuple[str, str]:
+    """(the code kept for this order's handover, how it came: "scanned" or "typed"); ("", "") if none."""
     entry = request.session.get(SCANNED_KEY) or {}
     if entry.get("number") == number and time.time() - float(entry.get("at", 0)) < SCANNED_SECONDS:
-        return str(entry.get("code", ""))
-    return ""
+        return str(entry.get("code", "")), str(entry.get("how", "scanned"))
+    return "", ""
 
 
 def _forget_scanned(request: HttpRequest) -> None:
@@ -130,22 +136,20 @@ def pickup_handover(request: HttpRequest, number: str) -> HttpResponse:
     actor = pages.actor(request)
     order = pickup_order_or_404(actor, number)
     open_for_handover = order.status == OrderStatus.READY_FOR_PICKUP and order.pickup_locked_at is None
-    scanned = _scanned_code(request, number) if open_for_handover else ""
+    scanned, how = _kept_code(request, number) if open_for_handover else ("", "")
     needs_payment = _needs_payment(order)
     lines = list(order.lines.all())
     if request.method != "POST":
-        form = (
-            HandoverForm(needs_payment=needs_payment, code_checked=bool(scanned), lines=lines)
-            if open_for_handover
-            else None
-        )
+        form = None
+        if open_for_handover:
+            form = HandoverForm(needs_payment=needs_payment, code_kept=how, lines=lines)
         return _render_handover(request, actor, order, form)
     if not open_for_handover:
         messages.error(request, _("Order %(number)s cannot be handed over now.") % {"number": number})
         return redirect("orders:pickup-handover", number=number)
-    form = HandoverForm(request.POST, needs_payment=needs_payment, code_checked=bool(scanned), lines=lines)
+    form = HandoverForm(request.POST, needs_payment=needs_payment, code_kept=how, lines=lines)
     if not form.is_valid():
-        return _render_handover(request, actor, order, form)
+        return _keep_typed_code(request, actor, order, form, lines, needs_payment)
     try:
         _collect(actor, number, form, scanned, needs_payment)
     except InvalidPickupCode as exc:
@@ -157,6 +161,25 @@ def pickup_handover(request: HttpRequest, number: str) -> HttpResponse:
     except DomainError as exc:
         return _not_handed_over(request, actor, order, form, lines, exc)
     return _handed_over(request, number, form)
+
+
+def _keep_typed_code(
+    request: HttpRequest,
+    actor: Actor,
+    order: Order,
+    form: HandoverForm,
+    lines: list[OrderLine],
+    needs_payment: bool,
+) -> HttpResponse:
+    """A form error (no payment method, a refused quantity too high): what was typed stays. The code box
+    never writes a code back into the page, so a well-formed code typed is kept server-side for the next
+    submit (collect checks it then, as any code), and the form says so."""
+    typed = form.cleaned_data.get("code") if "code" not in form.errors else ""
+    if typed:
+        _remember_scanned(request, order.number, typed, how="typed")
+        form = HandoverForm(request.POST, needs_payment=needs_payment, code_kept="typed", lines=lines)
+        form.is_valid()
+    return _render_handover(request, actor, order, form)
 
 
 def _collect(actor: Actor, number: str, form: HandoverForm, scanned: str, needs_payment: bool) -> None:

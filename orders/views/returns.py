@@ -1,8 +1,10 @@
 """Staff pages of the returns desk at the current location: find the order (its number, the receipt's barcode
-as a scanner types it, the customer's email or loyalty card), pick the lines, quantities, condition and
-reason, see the refund before confirming (orders.services.create_return in dry run: the very computation the
-confirmation makes), confirm, and the receipt. An exchange on the same page: scan the new items, and the
-return pays for them (the difference is charged or paid back).
+as a scanner types it, the customer's email or loyalty card; without a receipt, the product scanned: the
+customer's orders with it, or this store's latest), pick the lines (each product scanned marks one unit
+more), quantities, condition and reason (always chosen, never assumed), see the refund before confirming
+(orders.services.create_return in dry run: the very computation the confirmation makes), confirm, and the
+receipt; a refund left due, settled later (how it was paid back, its reference). An exchange on the same
+page: scan the new items, and the return pays for them (the difference is charged or paid back).
 
 They read through orders.selectors and write through orders.services; a domain error is shown on the page,
 never as a 500 (omni.pages, each error with the field it names). Only the staff of a location that accepts
@@ -10,6 +12,7 @@ returns (or HQ, there) take returns."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,15 +24,19 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from inventory.exceptions import InsufficientStock
+from inventory.selectors import variant_by_code
 from omni import pages
 from omni.actors import Actor
 from omni.exceptions import DomainError
+from omni.formatting import format_money
 from orders import selectors, services
-from orders.forms import ExchangeScanForm, ReturnForm, ReturnSearchForm
-from orders.models import Order, OrderLine
+from orders.exceptions import RefundNotDue
+from orders.forms import ExchangeScanForm, ReturnForm, ReturnScanForm, ReturnSearchForm, SettleRefundForm
+from orders.models import Order, OrderLine, ReturnStatus
 from orders.views.common import current_location, priced_at_till, shortage_message
 
 EXCHANGE_KEY = "orders_return_exchange"
@@ -45,20 +52,52 @@ def _desk(request: HttpRequest, actor: Actor) -> Any:
 
 @login_required
 def returns_desk(request: HttpRequest) -> HttpResponse:
+    """One scan box: the receipt (or the order's number, the customer's email or card) opens the order; a
+    product scanned without a receipt lists the orders it may come from."""
     actor = pages.actor(request)
     here = _desk(request, actor)
     form = ReturnSearchForm(request.GET or None)
     results: list[Order] | None = None
+    scanned = None  # the product scanned, when the search is by product (no receipt)
+    customer_email = None
     if here is not None and here.accepts_returns and form.is_valid():
         results = selectors.returnable_orders(actor, form.cleaned_data["q"])
-        if len(results) == 1:
+        if not results and (scanned := variant_by_code(form.cleaned_data["q"])) is not None:
+            results, customer_email = _by_product(actor, here, form, scanned.sku)
+        elif len(results) == 1:
             return redirect("orders:return-order", number=results[0].number)
+    refunds_due = (
+        selectors.refunds_due_at(actor, here.pk) if here is not None and here.accepts_returns else []
+    )
     return render(
         request,
         "orders/returns/desk.html",
-        {"here": here, "form": form, "results": results},
+        {
+            "here": here,
+            "form": form,
+            "results": results,
+            "scanned": scanned,
+            "customer_email": customer_email,
+            "refunds_due": refunds_due,
+        },
         status=400 if form.is_bound and form.errors else 200,
     )
+
+
+def _by_product(
+    actor: Actor, here: Any, form: ReturnSearchForm, sku: str
+) -> tuple[list[Order] | None, str | None]:
+    """Without a receipt: the customer's orders with the SKU (their email or card given), else this store's
+    latest ones. A customer the desk cannot identify is an error on that box (nothing listed)."""
+    given = form.cleaned_data.get("customer") or ""
+    email = selectors.customer_email_for(given) if given.strip() else None
+    if given.strip() and email is None:
+        form.add_error(
+            "customer",
+            _("No loyalty card or email %(value)s: check it, or leave it empty.") % {"value": given.strip()},
+        )
+        return None, None
+    return selectors.orders_with_sku(actor, sku=sku, location_id=here.pk, customer_email=email), email
 
 
 # --- The exchange's new items: SKU -> units, in the session, for one order --------------------------------
@@ -79,8 +118,8 @@ def _save_exchange(request: HttpRequest, number: str, lines: dict[str, int]) -> 
 
 
 def _show_error(request: HttpRequest, form: ReturnForm, exc: DomainError, here: Any) -> None:
-    """A shortage says which SKUs (the exchange's); the rest on the form, each error with the field it names
-    (`lines.0.quantity: ...`), so the desk knows which line to correct."""
+    """A shortage says which SKUs (the exchange's); the rest on the form, each error by the field it names
+    (`lines.0.quantity`: that line's quantity), so the desk knows which line to correct."""
     pages.raise_for_access(exc)
     if isinstance(exc, InsufficientStock):
         messages.error(request, shortage_message(exc, here))
@@ -88,9 +127,20 @@ def _show_error(request: HttpRequest, form: ReturnForm, exc: DomainError, here: 
     if not exc.errors:
         pages.show_on_form(form, exc)
         return
+    returned = [line for line in form.lines if form.cleaned_data.get(f"qty_{line.pk}")]
     for path, errors in exc.errors.items():
         for error in errors:
-            form.add_error(None, f"{path}: {error}")
+            form.add_error(_field_of(form, returned, path), error)
+
+
+def _field_of(form: ReturnForm, returned: list[OrderLine], path: str) -> str | None:
+    """The form's field an error's path names ("lines.0.quantity": the quantity of the first line returned;
+    "refund_method"), so the message sits by its box and never shows the path; None: the whole form."""
+    parts = path.split(".")
+    if parts[0] == "lines" and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(returned):
+        name = {"quantity": "qty", "condition": "condition", "reason": "reason"}.get(parts[2], "qty")
+        return f"{name}_{returned[int(parts[1])].pk}"
+    return parts[-1] if parts[-1] in form.fields else None
 
 
 @dataclass
@@ -118,7 +168,10 @@ def return_order(request: HttpRequest, number: str) -> HttpResponse:
         return redirect("orders:returns-desk")
     desk = _prepare_desk(request, actor, here, number)
     action = request.POST.get("action", "") if request.method == "POST" else ""
-    keep_typed = action in ("add_exchange", "clear_exchange") or action.startswith("remove_exchange:")
+    if action == "scan" and not request.POST.get("return_sku", "").strip():
+        # Enter in the exchange's box (the scan button is the form's first: Enter never confirms)
+        action = "add_exchange" if request.POST.get("exchange_sku", "").strip() else "scan"
+    keep_typed = action in ("scan", "add_exchange", "clear_exchange") or action.startswith("remove_exchange:")
     form = ReturnForm(
         None if keep_typed or not action else request.POST,
         lines=desk.lines,
@@ -128,10 +181,15 @@ def return_order(request: HttpRequest, number: str) -> HttpResponse:
     )
     if keep_typed:
         form.initial = request.POST.dict()
+    elif not action:
+        _mark_scanned(form, desk, request.GET.get("scan", ""), None)  # opened from a product scanned
     scan_form = ExchangeScanForm(request.POST if action == "add_exchange" else None)
+    return_scan = ReturnScanForm(request.POST if action == "scan" else None)
     preview = None
     status = 200
-    if action in ("preview", "confirm"):
+    if action == "scan":
+        return_scan = _scan_to_return(form, desk, return_scan)
+    elif action in ("preview", "confirm"):
         outcome = _create_return(request, actor, desk, form, preview=action == "preview")
         if outcome is None:
             status = 400
@@ -141,7 +199,55 @@ def return_order(request: HttpRequest, number: str) -> HttpResponse:
             preview = outcome
     elif action:
         scan_form = _change_exchange(request, number, desk.exchange, action, scan_form)
-    return _render_return(request, actor, desk, form, scan_form, preview, status)
+    if action.endswith("exchange") or action.startswith("remove_exchange:"):
+        _focus_exchange(return_scan, scan_form)
+    return _render_return(request, actor, desk, form, (return_scan, scan_form), preview, status)
+
+
+def _scan_to_return(form: ReturnForm, desk: _Desk, scan: ReturnScanForm) -> ReturnScanForm:
+    """One unit more of the scanned SKU to return (on the first of its lines with room), the rest as typed;
+    the box empty again for the next scan. A SKU not on the order, or all its units marked: on the box."""
+    if not scan.is_valid() or scan.cleaned_data["return_sku"] is None:
+        return scan
+    sku = scan.cleaned_data["return_sku"].sku
+    error = _mark_scanned(form, desk, sku, form.initial)
+    if error:
+        scan.add_error("return_sku", error)
+        return scan
+    return ReturnScanForm()
+
+
+def _mark_scanned(form: ReturnForm, desk: _Desk, sku: str, typed: Mapping[str, Any] | None) -> str:
+    """Add one unit of `sku` to the quantities (as typed, else none); an error message, or "" when done."""
+    if not sku:
+        return ""
+    lines = [line for line in desk.lines if line.sku == sku]
+    if not lines:
+        return _("%(sku)s is not on this order.") % {"sku": sku}
+    for line in lines:
+        key = f"qty_{line.pk}"
+        try:
+            marked = max(int(str((typed or {}).get(key) or 0).strip()), 0)
+        except ValueError:
+            marked = 0
+        if key in form.fields and marked < desk.left[line.pk]:
+            form.initial[key] = marked + 1
+            return ""
+    left = sum(desk.left[line.pk] for line in lines)
+    if not left:
+        return _("Every unit of %(sku)s on this order has been returned already.") % {"sku": sku}
+    return ngettext(
+        "All %(n)d unit of %(sku)s that can come back is marked already.",
+        "All %(n)d units of %(sku)s that can come back are marked already.",
+        left,
+    ) % {"n": left, "sku": sku}
+
+
+def _focus_exchange(return_scan: ReturnScanForm, scan_form: ExchangeScanForm) -> None:
+    """After the exchange's scan, the next scan goes to the exchange's box again."""
+    return_scan.fields["return_sku"].widget.attrs.update(autofocus=False)
+    return_scan.fields["return_sku"].widget.attrs.pop("data-scan-box", None)
+    scan_form.fields["exchange_sku"].widget.attrs.update({"autofocus": True, "data-scan-box": True})
 
 
 def _prepare_desk(request: HttpRequest, actor: Actor, here: Any, number: str) -> _Desk:
@@ -230,10 +336,13 @@ def _render_return(
     actor: Actor,
     desk: _Desk,
     form: ReturnForm,
-    scan_form: ExchangeScanForm,
+    scans: tuple[ReturnScanForm, ExchangeScanForm],
     preview: services.ReturnOutcome | None,
     status: int,
 ) -> HttpResponse:
+    return_scan, scan_form = scans
+    if return_scan.errors:
+        status = 400
     priced, exchange_total = priced_at_till(desk.exchange)
     return render(
         request,
@@ -242,6 +351,7 @@ def _render_return(
             "here": desk.here,
             "order": desk.order,
             "form": form,
+            "return_scan": return_scan,
             "scan_form": scan_form,
             "exchange": priced,
             "exchange_total": exchange_total,
@@ -264,3 +374,53 @@ def return_detail(request: HttpRequest, number: str) -> HttpResponse:
     if ret is None:
         raise Http404(_("No return %(number)s.") % {"number": number})
     return render(request, "orders/returns/receipt.html", {"ret": ret, "order": ret.order})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settle_refund(request: HttpRequest, number: str) -> HttpResponse:
+    """A refund left due on the original payment, paid back now (or later): how, and its reference. Once:
+    a return already refunded says so."""
+    actor = pages.actor(request)
+    ret = selectors.settleable_return(actor, number)
+    if ret is None:
+        raise Http404(_("No return %(number)s.") % {"number": number})
+    if not actor.can_act_at(ret.location_id):
+        raise PermissionDenied(
+            _("Only %(code)s, where the return was received, pays its refund back.")
+            % {"code": ret.location.code}
+        )
+    if ret.status != ReturnStatus.REFUND_DUE:
+        messages.info(
+            request, _("The refund of return %(number)s has been paid back already.") % {"number": number}
+        )
+        return redirect("orders:return-detail", number=number)
+    form = SettleRefundForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.settle_refund(
+                actor=actor,
+                return_number=number,
+                method=form.cleaned_data["method"],
+                reference=form.cleaned_data["reference"],
+            )
+        except RefundNotDue:
+            messages.info(
+                request, _("The refund of return %(number)s has been paid back already.") % {"number": number}
+            )
+            return redirect("orders:return-detail", number=number)
+        except DomainError as exc:
+            pages.show_on_form(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Refund of return %(number)s recorded as paid back: %(amount)s.")
+                % {"number": number, "amount": format_money(ret.refund_paid, ret.currency)},
+            )
+            return redirect("orders:return-detail", number=number)
+    return render(
+        request,
+        "orders/returns/settle.html",
+        {"ret": ret, "order": ret.order, "form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )

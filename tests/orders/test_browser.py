@@ -44,6 +44,7 @@ def test_an_associate_sells_two_skus_at_the_till_for_cash(page):
     receive(store, cap, 5)
 
     browser_login(page, "giulia")
+    page.click("[data-testid=nav-menu]")  # the navigation is in the top bar's menu
     page.click("[data-testid=nav-sell]")
     page.wait_for_load_state("networkidle")
     for code in ("8001234567897", "CAP-1"):  # a scanned barcode, then a typed SKU
@@ -149,6 +150,7 @@ def test_emptying_the_till_basket_asks_first(page):
     receive(store, VariantFactory(product=ProductFactory(name="Calze"), sku="SOCK-1"), 5)
 
     browser_login(page, "basket-associate")
+    page.click("[data-testid=nav-menu]")  # the navigation is in the top bar's menu
     page.click("[data-testid=nav-sell]")
     page.wait_for_load_state("networkidle")
     page.locator("[data-testid=scan]").fill("SOCK-1")

@@ -15,6 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _find(page, query: str) -> None:  # type: ignore[no-untyped-def]
+    page.click("[data-testid=nav-menu]")  # the navigation is in the top bar's menu
     page.click("[data-testid=nav-returns]")
     page.wait_for_load_state("networkidle")
     search = page.locator("[data-testid=return-search]")
@@ -60,6 +61,7 @@ def test_an_associate_exchanges_a_tee_for_jeans_and_takes_the_difference_in_cash
     _find(page, order.number)
     page.locator("[data-testid=return-qty-TEE-R]").fill("1")
     page.locator("[data-testid=return-condition-TEE-R]").select_option("damaged")
+    page.locator("[data-testid=return-reason-TEE-R]").select_option("damaged_on_arrival")  # no default reason
     scan = page.locator("[data-testid=exchange-scan]")
     scan.fill(net["jeans"].gtin)  # the new item's barcode, scanned
     scan.press("Enter")
