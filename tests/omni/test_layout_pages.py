@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 from django.test import RequestFactory
@@ -178,3 +179,35 @@ def test_the_bar_names_the_current_page_and_the_menu_marks_it(client):
     assert 'data-testid="nav-current">Sell</span>' in html
     assert '<details class="navmenu" data-menu>' in html, "a menu that opens without JavaScript"
     assert not re.search(r"<script(?![^>]*\bsrc=)", html), "no inline script (CSP)"
+
+
+# --- money over a thousand on the staff pages -----------------------------------------------------------
+
+
+def test_an_order_and_the_till_show_money_over_a_thousand_as_the_language_writes_it(client):
+    store = LocationFactory(code="MI-EUR", name="Milano", click_and_collect=False)
+    coat = VariantFactory(sku="COAT-EUR", price=Decimal("637.15"))
+    record_movement(actor=HQ, location_id=store.pk, variant_id=coat.pk, kind="receipt", quantity=1500)
+    client.force_login(UserFactory(username="cassa", role="store_manager", locations=[store]))
+    client.post(reverse("orders:counter"), {"action": "add", "sku": "COAT-EUR", "quantity": "2"}, **EN)
+
+    def till(language: str) -> tuple[str, str]:
+        html = client.get(reverse("orders:counter"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        total = html.split('data-testid="basket-total"><strong>')[1].split("</strong>")[0]
+        available = html.split('data-testid="basket-available">')[1].split("<")[0]
+        return total, available
+
+    assert till("it") == ("€\u00a01.274,30", "1.500")
+    assert till("en") == ("€\u00a01,274.30", "1,500")
+    client.post(reverse("orders:counter"), {"action": "pay", "method": "cash"}, **EN)
+    order = Order.objects.get(lines__variant=coat)
+    assert order.total == Decimal("1274.30") and order.currency == "EUR"
+
+    def order_page(language: str) -> str:
+        html = client.get(reverse("orders:detail", args=[order.number]), HTTP_ACCEPT_LANGUAGE=language)
+        return html.content.decode().split('data-testid="order-total">')[1].split("</span>")[0]
+
+    assert order_page("it") == "€\u00a01.274,30"
+    assert order_page("en") == "€\u00a01,274.30"
+    english = client.get(reverse("orders:detail", args=[order.number]), **EN).content.decode()
+    assert "1274.30" not in english and "€\u00a01,274.30" in english
