@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from loyalty.models import (
+    ConsentEvent,
     Customer,
     ExpiryWarning,
     LedgerEntry,
@@ -67,12 +68,14 @@ class CustomerAdmin(ReadOnlyAdmin):
         "first_name",
         "last_name",
         "phone",
-        "marketing_consent",
+        "language",
+        "preferred_location",
         "created_at",
         "merged_into",
         "erased_at",
     )
-    list_filter = ("marketing_consent",)
+    list_filter = ("language",)
+    list_select_related = ("preferred_location", "merged_into")
     search_fields = ("=email", "=phone", "last_name")
 
 
@@ -127,3 +130,20 @@ class ExpiryWarningAdmin(ReadOnlyAdmin):
 @admin.register(MemberAccess)
 class MemberAccessAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "member", "api_client", "via")
+
+
+@admin.register(ConsentEvent)
+class ConsentEventAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "customer",
+        "purpose",
+        "channel",
+        "granted",
+        "source",
+        "actor_label",
+        "location",
+    )
+    list_filter = ("purpose", "channel", "granted", "source")
+    list_select_related = ("customer", "location")
+    search_fields = ("=customer__email",)

@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from loyalty import conf
+from loyalty.models import ConsentChannel, ConsentPurpose
 
 MAX_QUERY_LENGTH = 254
 REASON_MAX_LENGTH = 500
@@ -130,3 +132,72 @@ class EraseForm(forms.Form):
         if not reason:
             raise forms.ValidationError(_("Say why this customer is erased."))
         return reason
+
+
+class ConsentForm(forms.Form):
+    """A consent the customer states in store (recorded with source "store", by the staff member, at the
+    current location)."""
+
+    purpose = forms.ChoiceField(
+        label=_("Purpose"),
+        choices=ConsentPurpose.choices,
+        widget=forms.Select(attrs={"data-testid": "consent-purpose"}),
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=ConsentChannel.choices,
+        widget=forms.Select(attrs={"data-testid": "consent-channel"}),
+    )
+    granted = forms.TypedChoiceField(
+        label=_("The customer"),
+        choices=[("yes", _("gives consent")), ("no", _("withdraws or refuses consent"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect(attrs={"data-testid": "consent-granted"}),
+    )
+
+
+class PreferencesForm(forms.Form):
+    """Preferences as staff edit them; sizes one per line ("tops: M")."""
+
+    preferred_location = forms.ChoiceField(
+        label=_("Preferred store"),
+        required=False,
+        widget=forms.Select(attrs={"data-testid": "pref-location"}),
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        choices=[("", _("Shop default")), *settings.LANGUAGES],
+        widget=forms.Select(attrs={"data-testid": "pref-language"}),
+    )
+    sizes = forms.CharField(
+        label=_("Sizes"),
+        required=False,
+        max_length=1000,
+        help_text=_("One per line, e.g. “tops: M” or “shoes: 42”."),
+        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "data-testid": "pref-sizes"}),
+    )
+
+    def __init__(self, *args: Any, stores: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["preferred_location"].choices = [("", _("None")), *stores]  # type: ignore[attr-defined]
+
+    @staticmethod
+    def sizes_text(sizes: dict[str, str]) -> str:
+        return "\n".join(f"{name}: {size}" for name, size in sizes.items())
+
+    def clean_sizes(self) -> dict[str, str]:
+        sizes: dict[str, str] = {}
+        for number, line in enumerate(self.cleaned_data["sizes"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            name, sep, size = line.partition(":")
+            if not sep:
+                name, sep, size = line.partition("=")
+            if not sep or not name.strip() or not size.strip():
+                raise forms.ValidationError(
+                    _("Line %(number)d: write the name, a colon and the size, e.g. “tops: M”."),
+                    params={"number": number},
+                )
+            sizes[name.strip().lower()] = size.strip()
+        return sizes

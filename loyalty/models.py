@@ -7,7 +7,11 @@ delete, queryset update/delete) and in the database (a trigger, migration 0002).
 `remaining` equals its points less what was drawn from it. `manage.py check_loyalty` proves all three.
 
 Loyalty knows an order only by its number and a line by its id (strings on the entry), a location by its
-code: it has no foreign key into orders, inventory or stores."""
+code on the ledger: it has no foreign key into orders or inventory. A customer's preferred store and where a
+consent was given are foreign keys to stores.Location (stores is below loyalty).
+
+Consent is append-only too (`ConsentEvent`, the same ORM guard and trigger, migration 0004): the current
+state of a (purpose, channel) is its latest event. Only the GDPR erasure may delete a person's events."""
 
 from __future__ import annotations
 
@@ -35,8 +39,16 @@ class Customer(models.Model):
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
     )
-    marketing_consent = models.BooleanField(_("marketing consent"), default=False)
-    marketing_consent_at = models.DateTimeField(_("consent changed"), null=True, blank=True)
+    # preferences (loyalty.services.preferences): `language` above, the store they prefer, their sizes
+    preferred_location = models.ForeignKey(
+        "stores.Location",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("preferred store"),
+    )
+    sizes = models.JSONField(_("sizes"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     merged_into = models.ForeignKey(
@@ -457,3 +469,92 @@ class ExpiryWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.points} points of {self.member_id} by {self.expires_at:%Y-%m-%d}"
+
+
+# --- Consent ----------------------------------------------------------------------------------------------
+
+
+class ConsentPurpose(models.TextChoices):
+    MARKETING = "marketing", _("Marketing")
+    PROFILING = "profiling", _("Profiling")
+    FEEDBACK = "feedback", _("Feedback requests")
+
+
+class ConsentChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    PUSH = "push", _("Push notifications")
+
+
+# Touchpoints a consent is usually stated through; `source` accepts any short lowercase word (the pattern).
+CONSENT_SOURCES = ("web", "app", "kiosk", "store", "till", "staff", "phone", "import", "migration", "merge")
+CONSENT_SOURCE_PATTERN = r"^[a-z][a-z0-9_-]{0,19}$"
+
+
+class ConsentEventQuerySet(AppendOnlyQuerySet):
+    def erase(self) -> int:
+        """Delete these events: only the GDPR erasure (loyalty.services.customers.erase_customer) may. The
+        database trigger lets a DELETE through only inside a transaction that set `loyalty.erasing`."""
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL loyalty.erasing = 'on'")
+        deleted, _by_model = models.QuerySet.delete(self)
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL loyalty.erasing = 'off'")
+        return deleted
+
+
+class ConsentEvent(AppendOnly):
+    """What a customer stated about one purpose on one channel, when, through which touchpoint (`source`),
+    recorded by whom (`actor_label`: an API client, a staff username, "customer", "system") and where.
+    Append-only: the current state of a (purpose, channel) is its latest event (loyalty.selectors.consent);
+    no event means no consent."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="consent_events")
+    purpose = models.CharField(_("purpose"), max_length=12, choices=ConsentPurpose.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=ConsentChannel.choices)
+    granted = models.BooleanField(_("granted"))
+    source = models.CharField(_("source"), max_length=20)
+    actor_label = models.CharField(_("recorded by"), max_length=150, blank=True, default="")
+    location = models.ForeignKey(
+        "stores.Location",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("where"),
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    objects = ConsentEventQuerySet.as_manager()  # type: ignore[misc]  # AppendOnly's, plus erase()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("consent event")
+        verbose_name_plural = _("consent events")
+        indexes = [
+            # the current state: DISTINCT ON (purpose, channel) newest first, read from this index
+            models.Index(
+                fields=["customer", "purpose", "channel", "-created_at", "-id"],
+                include=["granted"],
+                name="loyalty_consent_current",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="loyalty_consent_purpose_valid",
+                condition=Q(purpose__in=ConsentPurpose.values),
+            ),
+            models.CheckConstraint(
+                name="loyalty_consent_channel_valid",
+                condition=Q(channel__in=ConsentChannel.values),
+            ),
+            models.CheckConstraint(
+                name="loyalty_consent_source_valid", condition=Q(source__regex=CONSENT_SOURCE_PATTERN)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "granted" if self.granted else "refused"
+        return f"{self.customer_id}: {self.purpose}/{self.channel} {state}"

@@ -1,5 +1,9 @@
 """Rendering an email, the same way for every app: `<base>_subject.txt`, `<base>.txt` and `<base>.html`
-rendered in the reader's language (and, when given, time zone), the subject folded onto one line."""
+rendered in the reader's language (and, when given, time zone), the subject folded onto one line.
+
+Consent: every message sent to a customer, order emails excepted (they are the service itself), first
+checks the person's consent for its purpose and channel (`has_consent(customer, purpose, channel)` of the
+loyalty app); messages to staff (digests, scheduled reports) need none."""
 
 from __future__ import annotations
 

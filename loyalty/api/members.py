@@ -4,7 +4,8 @@ points; for HQ integrations also the GDPR export and erasure, and merging duplic
 Who may: `integration` everything; `eshop` enrols and reads members, looks them up by email; `kiosk` looks
 members up by card number only (and sees email and phone masked); `store` looks up by email, card number
 or phone and adjusts points (recorded at its location). A client sees only the members it enrolled or
-looked up (loyalty.selectors.members); any other member is not found (404)."""
+looked up (loyalty.selectors.members); any other member is not found (404). Preferences and consents:
+loyalty.api.consent."""
 
 from __future__ import annotations
 
@@ -19,8 +20,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from loyalty import selectors, services
+from loyalty.api.consent import REQUIRED_ROLES as CONSENT_ROLES
+from loyalty.api.consent import MemberConsentActions
 from loyalty.api.filters.members import MemberFilter
 from loyalty.api.serializers import members as io
+from loyalty.api.serializers.members import context_for
 from loyalty.exceptions import MemberNotFound
 from loyalty.models import Member
 from omni.actors import Actor
@@ -35,10 +39,6 @@ LEDGER_ROLES = frozenset({ApiRole.INTEGRATION.value, ApiRole.ESHOP.value, ApiRol
 ADJUST_ROLES = frozenset({ApiRole.INTEGRATION.value, ApiRole.STORE.value})
 
 
-def _context(actor: Actor) -> dict[str, Any]:
-    return {"masked": actor.role == ApiRole.KIOSK and not actor.is_staff_user}
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="Loyalty members",
@@ -51,7 +51,7 @@ def _context(actor: Actor) -> dict[str, Any]:
         responses={200: io.MemberOut(many=True), **problem_responses(400, 401, 403)},
     ),
 )
-class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class MemberViewSet(MemberConsentActions, mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [HasRole]
     serializer_class = io.MemberOut
     filterset_class = MemberFilter
@@ -66,18 +66,18 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         "export": INTEGRATION,
         "erase": INTEGRATION,
         "merge": INTEGRATION,
+        **CONSENT_ROLES,
     }
     queryset = Member.objects.none()  # for the schema; get_queryset answers
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.with_points(selectors.members_for(actor_of(self.request))).order_by(
-            "-enrolled_at", "-id"
-        )
+        members = selectors.with_points(selectors.members_for(actor_of(self.request)))
+        return selectors.with_marketing_consent(members).order_by("-enrolled_at", "-id")
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = dict(super().get_serializer_context())
         if isinstance(getattr(self.request, "auth", None), Actor):
-            context.update(_context(actor_of(self.request)))
+            context.update(context_for(actor_of(self.request)))
         return context
 
     def _member(self, actor: Actor, pk: str) -> Member:
@@ -88,7 +88,7 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def _answer(self, actor: Actor, member: Member, status_code: int = status.HTTP_200_OK) -> Response:
         found = selectors.member_for(Actor.system(), member.pk)
-        body = io.MemberOut(found, context=_context(actor)).data
+        body = io.MemberOut(found, context=context_for(actor)).data
         headers = (
             {"Location": reverse("loyalty-member-detail", args=[member.pk])} if status_code == 201 else None
         )
@@ -112,12 +112,15 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="A member",
-        description="A member the caller may not see is not found (404).",
-        responses={200: io.MemberOut, **problem_responses(401, 403, 404)},
+        description=(
+            "A member the caller may not see is not found (404). `segments`: the codes of the customer "
+            "segments the member belongs to now."
+        ),
+        responses={200: io.MemberDetailOut, **problem_responses(401, 403, 404)},
     )
     def retrieve(self, request: Request, pk: str) -> Response:
         actor = actor_of(request)
-        return Response(io.MemberOut(self._member(actor, pk), context=_context(actor)).data)
+        return Response(io.MemberDetailOut(self._member(actor, pk), context=context_for(actor)).data)
 
     @extend_schema(
         summary="A member's points ledger",
@@ -168,7 +171,7 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         entry = services.adjust(member=member, points=data["points"], reason=data["reason"], actor=actor)
         fresh = selectors.member_for(Actor.system(), member.pk)
         body = {
-            "member": io.MemberOut(fresh, context=_context(actor)).data,
+            "member": io.MemberOut(fresh, context=context_for(actor)).data,
             "entry": io.LedgerEntryOut(entry).data,
         }
         return Response(body, status=status.HTTP_201_CREATED)

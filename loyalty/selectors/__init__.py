@@ -1,7 +1,14 @@
 """Every read of the loyalty app that matters, one module per domain: members (who may see which, the
 ledger), customers (the lookup box, a person's view), the profile (the 360-degree view and the GDPR export),
-merges, who may do what on the pages, and the reconciliation. Import from here."""
+merges, consent and preferences, who may do what on the pages, and the reconciliation. Import from here."""
 
+from loyalty.selectors.consent import (
+    ConsentState,
+    consent_history,
+    consent_row,
+    current_consents,
+    has_consent,
+)
 from loyalty.selectors.customers import (
     MAX_RESULTS,
     RECENT_ORDERS,
@@ -15,7 +22,6 @@ from loyalty.selectors.customers import (
     merged_cards_of,
     open_lots_of,
     recent_returns_of,
-    root_of,
     tier_progress,
 )
 from loyalty.selectors.members import (
@@ -26,10 +32,13 @@ from loyalty.selectors.members import (
     member_for,
     member_for_email,
     members_for,
+    with_marketing_consent,
     with_points,
 )
+from loyalty.selectors.merged import root_of
 from loyalty.selectors.merges import MergePreview, find_duplicate, merge_preview
 from loyalty.selectors.permissions import can_adjust, can_manage_personal_data, can_merge
+from loyalty.selectors.preferences import preferences_of, preferred_location_of, store_choices
 from loyalty.selectors.profile import (
     customer_360,
     customer_export_data,
@@ -43,6 +52,7 @@ __all__ = [
     "LOOKUP_FIELDS",
     "MAX_RESULTS",
     "RECENT_ORDERS",
+    "ConsentState",
     "Lookup",
     "LoyaltyCheck",
     "MergePreview",
@@ -51,12 +61,16 @@ __all__ = [
     "can_manage_personal_data",
     "can_merge",
     "check_loyalty",
+    "consent_history",
+    "consent_row",
+    "current_consents",
     "customer_360",
     "customer_export_data",
     "customer_for_card",
     "customer_for_page",
     "customer_orders",
     "find_duplicate",
+    "has_consent",
     "ledger_for",
     "ledger_of",
     "lookup_customers",
@@ -70,9 +84,13 @@ __all__ = [
     "merged_cards_of",
     "open_lots_of",
     "person_emails",
+    "preferences_of",
+    "preferred_location_of",
     "recent_returns_of",
     "returns_of",
     "root_of",
+    "store_choices",
     "tier_progress",
+    "with_marketing_consent",
     "with_points",
 ]

@@ -17,6 +17,7 @@ from loyalty.contacts import normalize_email, normalize_phone
 from loyalty.exceptions import LoyaltyInvalid
 from loyalty.models import Customer, LedgerEntry, Member, PointsLot, Tier
 from loyalty.selectors.members import ledger_for, lots_for, member_ids_for, qualifying_points, with_points
+from loyalty.selectors.merged import root_of
 from loyalty.selectors.profile import returns_of
 
 MAX_RESULTS = 50
@@ -28,15 +29,6 @@ def card_candidate(query: str) -> str:
     """The query as a card number (13 digits, separators dropped), else ""."""
     compact = _SEPARATORS.sub("", query)
     return compact if compact.isdigit() and len(compact) == CARD_LENGTH else ""
-
-
-def root_of(customer: Customer) -> Customer:
-    """The profile a merged duplicate points at (merges re-point, so one hop; a few for safety)."""
-    for _ in range(5):
-        if customer.merged_into_id is None:
-            return customer
-        customer = Customer.objects.get(pk=customer.merged_into_id)
-    return customer
 
 
 def customer_for_card(card_number: str) -> Customer | None:

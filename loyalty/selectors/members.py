@@ -17,7 +17,17 @@ from django.utils import timezone
 
 from loyalty import conf
 from loyalty.dates import add_months
-from loyalty.models import Customer, LedgerEntry, LedgerKind, Member, MemberStatus, PointsLot
+from loyalty.models import (
+    ConsentChannel,
+    ConsentPurpose,
+    Customer,
+    LedgerEntry,
+    LedgerKind,
+    Member,
+    MemberStatus,
+    PointsLot,
+)
+from loyalty.selectors.consent import latest_consent
 from omni.actors import Actor
 from omni.models import ApiRole
 
@@ -65,8 +75,15 @@ def members_for(actor: Actor) -> QuerySet[Member]:
     return qs.filter(accesses__api_client=actor.client)
 
 
+def with_marketing_consent(qs: QuerySet[Member]) -> QuerySet[Member]:
+    """Annotate `marketing_consent`: the current marketing/email consent of the member's customer (its
+    latest statement; none: False), as the member API's compatibility field shows it."""
+    latest = latest_consent("customer_id", ConsentPurpose.MARKETING, ConsentChannel.EMAIL)
+    return qs.annotate(marketing_consent=Coalesce(latest, Value(False)))
+
+
 def member_for(actor: Actor, member_id: int) -> Member | None:
-    return with_points(members_for(actor)).filter(pk=member_id).first()
+    return with_marketing_consent(with_points(members_for(actor))).filter(pk=member_id).first()
 
 
 def matching_members(*, email: str = "", card_number: str = "", phone: str = "") -> QuerySet[Member]:

@@ -13,8 +13,10 @@ from typing import Any
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
-from loyalty.models import Customer, LedgerEntry, Member, PointsLot, Tier, TierChange
+from loyalty.customer_extras import export_sections
+from loyalty.models import ConsentEvent, Customer, LedgerEntry, Member, PointsLot, Tier, TierChange
 from loyalty.order_facts import order_facts
+from loyalty.selectors.consent import consent_row, current_consents
 from loyalty.selectors.members import member_ids_for, qualifying_points, with_points
 
 
@@ -127,8 +129,8 @@ def _profile_row(customer: Customer) -> dict[str, Any]:
         "first_name": customer.first_name,
         "last_name": customer.last_name,
         "language": customer.language,
-        "marketing_consent": customer.marketing_consent,
-        "marketing_consent_at": _iso(customer.marketing_consent_at),
+        "preferred_location": customer.preferred_location.code if customer.preferred_location else None,
+        "sizes": customer.sizes,
         "created_at": _iso(customer.created_at),
         "erased_at": _iso(customer.erased_at),
     }
@@ -192,7 +194,8 @@ def customer_360(customer: Customer, *, recent: int = 20) -> dict[str, Any]:
 
 
 def customer_export_data(customer: Customer) -> dict[str, Any]:
-    """The GDPR export: everything, not only the latest."""
+    """The GDPR export: everything, not only the latest (consent: the current state and every statement
+    of the person and its merged duplicates, oldest first; preferences on each profile)."""
     member = _member_of(customer)
     members = list(
         Member.objects.filter(
@@ -245,6 +248,17 @@ def customer_export_data(customer: Customer) -> dict[str, Any]:
             .select_related("from_tier", "to_tier")
             .order_by("created_at", "id")
         ],
+        "consents": [
+            {"purpose": s.purpose, "channel": s.channel, "granted": s.granted, "since": _iso(s.since)}
+            for s in current_consents(customer)
+        ],
+        "consent_history": [
+            consent_row(e)
+            for e in ConsentEvent.objects.filter(Q(customer=customer) | Q(customer__merged_into=customer))
+            .select_related("location")
+            .order_by("created_at", "id")
+        ],
         "orders": order_rows,
         "returns": [_return_row(r) for r in returns_of([o.pk for o in orders])],
+        **export_sections(customer),  # what other apps hold (carts: the wishlist), loyalty.customer_extras
     }

@@ -7,6 +7,7 @@ from loyalty.contacts import normalize_email, normalize_phone
 from loyalty.selectors import member_for_email
 from loyalty.services.access import lookup_members
 from loyalty.services.adjustments import adjust
+from loyalty.services.consent import default_source, record_consent
 from loyalty.services.customers import (
     enroll_member,
     erase_customer,
@@ -21,11 +22,13 @@ from loyalty.services.orders import (
     redeem_for_order,
     restore_redeemed_for_order,
 )
+from loyalty.services.preferences import update_preferences
 from loyalty.services.returns import reverse_for_return
 from loyalty.services.tiers import qualifying_points, refresh_tiers, update_tier
 
 __all__ = [
     "adjust",
+    "default_source",
     "deliver_expiry_warning",
     "discount_for",
     "earn_for_order",
@@ -40,10 +43,12 @@ __all__ = [
     "normalize_email",
     "normalize_phone",
     "qualifying_points",
+    "record_consent",
     "redeem_for_order",
     "refresh_tiers",
     "restore_redeemed_for_order",
     "reverse_for_return",
     "send_expiry_warnings",
+    "update_preferences",
     "update_tier",
 ]

@@ -19,6 +19,9 @@ from loyalty.cards import new_card_number
 from loyalty.contacts import normalize_email, normalize_phone
 from loyalty.exceptions import LoyaltyInvalid, MemberExists
 from loyalty.models import (
+    ConsentChannel,
+    ConsentEvent,
+    ConsentPurpose,
     Customer,
     ExpiryWarning,
     LedgerKind,
@@ -28,7 +31,9 @@ from loyalty.models import (
     PointsLot,
     TierChange,
 )
-from loyalty.selectors.customers import root_of
+from loyalty.selectors.consent import current_consents
+from loyalty.selectors.merged import root_of
+from loyalty.services.consent import record_consent, write_consent_event
 from loyalty.services.ledger import (
     apply_draws,
     lock_members,
@@ -41,15 +46,6 @@ from omni.actors import Actor
 from omni.services import record_audit
 
 CARD_ATTEMPTS = 8
-
-
-def _set_consent(customer: Customer, consent: bool | None, now: datetime, changed: list[str]) -> None:
-    if consent is not None and (
-        consent != customer.marketing_consent or customer.marketing_consent_at is None
-    ):
-        customer.marketing_consent = consent
-        customer.marketing_consent_at = now
-        changed += ["marketing_consent", "marketing_consent_at"]
 
 
 def _fill_blanks(customer: Customer, values: dict[str, str], changed: list[str]) -> None:
@@ -83,9 +79,13 @@ def get_or_create_customer(
     marketing_consent: bool | None = None,
     *,
     language: str = "",
+    actor: Actor | None = None,
+    consent_source: str = "",
 ) -> tuple[Customer, bool]:
     """The one profile of this person, created if new: (customer, created). Blank fields of an existing
-    profile are filled in; `marketing_consent` None leaves the consent as it is."""
+    profile are filled in. `marketing_consent` (True or False) records what the person stated about
+    marketing by email (a consent event, through `consent_source`, by default the actor's touchpoint);
+    None leaves the consent as it is."""
     email = normalize_email(email)
     phone = normalize_phone(phone)
     if not email and not phone:
@@ -108,9 +108,17 @@ def get_or_create_customer(
     changed: list[str] = []
     if not created:
         _fill_blanks(customer, values, changed)
-    _set_consent(customer, marketing_consent, now, changed)
     if changed:
         customer.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
+    if marketing_consent is not None:
+        record_consent(
+            customer=customer,
+            purpose=ConsentPurpose.MARKETING,
+            channel=ConsentChannel.EMAIL,
+            granted=marketing_consent,
+            source=consent_source,
+            actor=actor,
+        )
     return customer, created
 
 
@@ -138,7 +146,7 @@ def enroll_member(
     if not normalize_email(email):
         raise LoyaltyInvalid.on("email", "A member enrols with an email address.")
     customer, _ = get_or_create_customer(
-        email, phone, first_name, last_name, marketing_consent, language=language
+        email, phone, first_name, last_name, marketing_consent, language=language, actor=actor
     )
     customer = locks.customer(customer.pk)
     if Member.objects.filter(customer=customer).exists():
@@ -175,6 +183,25 @@ def enroll_member(
 
 
 # --- Merging duplicates ----------------------------------------------------------------------------------
+
+
+def _merge_consents(keep: Customer, merge: Customer, *, actor: Actor | None) -> None:
+    """The person's latest statement wins: where the duplicate stated something on a purpose and channel
+    later than `keep` (or `keep` never did), `keep` gets the same statement, dated when it was made, with
+    source "merge" (the duplicate keeps its own history, which the export and the pages show)."""
+    kept = {(s.purpose, s.channel): s.since for s in current_consents(keep)}
+    for state in current_consents(merge):
+        since = kept.get((state.purpose, state.channel))
+        if since is None or since < state.since:
+            write_consent_event(
+                keep,
+                purpose=state.purpose,
+                channel=state.channel,
+                granted=state.granted,
+                source="merge",
+                actor=actor,
+                at=state.since,
+            )
 
 
 def _move_points(keep: Member, merge: Member, *, actor: Actor | None, now: datetime, audit_id: int) -> int:
@@ -263,8 +290,15 @@ def merge_customers(*, keep: Customer, merge: Customer, actor: Actor | None, rea
         },
         changed,
     )
-    if keep.marketing_consent_at is None and merge.marketing_consent_at is not None:
-        _set_consent(keep, merge.marketing_consent, merge.marketing_consent_at, changed)
+    if not keep.preferred_location_id and merge.preferred_location_id:
+        keep.preferred_location_id = merge.preferred_location_id
+        changed.append("preferred_location")
+    if merge.sizes:
+        sizes = {**merge.sizes, **keep.sizes}
+        if sizes != keep.sizes:
+            keep.sizes = sizes
+            changed.append("sizes")
+    _merge_consents(keep, merge, actor=actor)
     if changed:
         keep.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
     Customer.objects.filter(merged_into=merge).update(merged_into=keep)
@@ -290,8 +324,9 @@ def export_customer(customer: Customer) -> dict[str, Any]:
 
 @transaction.atomic
 def erase_customer(*, customer: Customer, actor: Actor | None, reason: str) -> Customer:
-    """Anonymise the person (Art. 17 GDPR): blank every personal field of the profile and of its merged
-        duplicates, give the member a new random card number (the old card no longer leads anywhere) and
+    """Anonymise the person (Art. 17 GDPR): blank every personal field and preference of the profile and
+        of its merged duplicates, delete their consent history (so nothing is ever sent to them again),
+        give the member a new random card number (the old card no longer leads anywhere) and
         forget which clients looked it up. The ledger stays as it is (append-only, with the member's totals),
         so the programme's books still add up; it holds no personal data beyond free-text reasons staff
         wrote. Apps with their own copy of the person (orders) erase it on the `customer_erased` signal, in
@@ -318,11 +353,12 @@ def erase_customer(*, customer: Customer, actor: Actor | None, reason: str) -> C
         first_name="",
         last_name="",
         language="",
-        marketing_consent=False,
-        marketing_consent_at=now,
+        preferred_location=None,
+        sizes={},
         erased_at=now,
         updated_at=now,
     )
+    consents_erased = ConsentEvent.objects.filter(customer_id__in=ids).erase()
     members = locks.members_of_customers(ids)
     for member in members:
         for _attempt in range(CARD_ATTEMPTS):
@@ -347,7 +383,7 @@ def erase_customer(*, customer: Customer, actor: Actor | None, reason: str) -> C
         object_type="loyalty_customer",
         object_id=customer.pk,
         reason=reason,
-        data={"customers": ids, "members": member_ids},
+        data={"customers": ids, "members": member_ids, "consent_events": consents_erased},
     )
     customer.refresh_from_db()
     return customer

@@ -2,6 +2,11 @@
 daily job writes one `expire` entry per lot with points left, drawing them; a member is warned by email
 LOYALTY_EXPIRY_WARNING_DAYS ahead, once per lot (one email gathers every lot due in the window).
 
+Consent: every message Omni sends to a customer, order emails excepted (they are the service itself),
+checks the person's consent for its purpose and channel (loyalty.selectors.consent). The expiry warning
+is marketing by email: members without that consent are not warned (their lots stay unwarned, so a
+consent given later lets the next run warn them), and the consent is checked again when the email goes.
+
 Both jobs work member by member, each in its own short transaction under the member's lock, so a long run
 never holds many locks, and a second run (or two at once) finds nothing left to do."""
 
@@ -16,12 +21,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from loyalty import conf, locks
-from loyalty.models import ExpiryWarning, LedgerKind, MemberStatus, PointsLot
+from loyalty.models import (
+    ConsentChannel,
+    ConsentPurpose,
+    ExpiryWarning,
+    LedgerKind,
+    MemberStatus,
+    PointsLot,
+)
+from loyalty.selectors.consent import has_consent, latest_consent
 from loyalty.services.ledger import EntrySpec, apply_draws, lock_member, write_entries
 from omni import outbox
 from omni.emails import render_email
 
 logger = logging.getLogger(__name__)
+
+# what the expiry warning is, for consent: marketing, by email
+WARNING_CONSENT = (ConsentPurpose.MARKETING.value, ConsentChannel.EMAIL.value)
 
 
 def _due(as_of: datetime):  # type: ignore[no-untyped-def]
@@ -75,7 +91,7 @@ def expire_points(*, as_of: datetime | None = None) -> int:
 
 def _to_warn(as_of: datetime):  # type: ignore[no-untyped-def]
     horizon = as_of + timedelta(days=conf.expiry_warning_days())
-    return PointsLot.objects.filter(
+    lots = PointsLot.objects.filter(
         expires_at__gt=as_of,
         expires_at__lte=horizon,
         expired_at__isnull=True,
@@ -83,6 +99,7 @@ def _to_warn(as_of: datetime):  # type: ignore[no-untyped-def]
         warning__isnull=True,
         member__status=MemberStatus.ACTIVE,
     ).exclude(member__customer__email="")
+    return lots.alias(consent=latest_consent("member__customer_id", *WARNING_CONSENT)).filter(consent=True)
 
 
 @transaction.atomic
@@ -137,6 +154,8 @@ def deliver_expiry_warning(warning_id: int) -> bool:
             return False
         customer = warning.member.customer
         if not customer.email or warning.member.status != MemberStatus.ACTIVE:
+            return False
+        if not has_consent(customer, *WARNING_CONSENT):  # withdrawn since it was queued
             return False
         language = customer.language or conf.customer_language()
         subject, text, html = render_expiry_warning(warning, language)

@@ -16,9 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from loyalty import barcodes, selectors, services
+from loyalty.customer_extras import customer_sections
 from loyalty.forms import AdjustmentForm, LookupForm
 from loyalty.models import Customer, MemberStatus
+from loyalty.segments import segments_of
 from loyalty.views.common import customer_or_404, merged_redirect
+from loyalty.views.consent_panel import consent_context
 from omni import pages
 from omni.exceptions import DomainError
 
@@ -60,6 +63,8 @@ def _customer_context(
         "ledger": None,
         "lots": [],
         "merged_cards": [],
+        # the codes of the customer segments they belong to now (defined and evaluated by orders)
+        "segments": segments_of(customer) if customer.is_active else [],
     }
     if context["can_adjust"]:
         context["adjust_form"] = adjust_form or AdjustmentForm()
@@ -75,6 +80,8 @@ def _customer_context(
         )
         context["lots"] = list(selectors.open_lots_of(member))
         context["merged_cards"] = selectors.merged_cards_of(member)
+    context.update(consent_context(customer))  # preferences and consent (loyalty.views.consent_panel)
+    context["customer_sections"] = customer_sections(request, customer)  # open carts... (customer_extras)
     return context
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from loyalty.exceptions import LoyaltyInvalid, MemberExists
 from loyalty.models import Customer, LedgerEntry, Member, MemberAccess, PointsLot
-from loyalty.selectors import check_loyalty, customer_360, matching_members
+from loyalty.selectors import check_loyalty, customer_360, has_consent, matching_members
 from loyalty.services import (
     adjust,
     earn_for_order,
@@ -33,12 +33,12 @@ def test_one_profile_per_person_matched_by_email_then_phone(clock):
         "Anna@Example.it", "+39 02 1234 5678", "Anna", "", marketing_consent=True
     )
     assert created and a.email == "anna@example.it" and a.phone == "+390212345678"
-    assert a.marketing_consent and a.marketing_consent_at is not None
+    assert has_consent(a, "marketing", "email")
     same, created = get_or_create_customer("ANNA@example.it", None, "", "Verdi")
     assert not created and same == a
     same.refresh_from_db()
     assert same.last_name == "Verdi" and same.first_name == "Anna"  # blanks filled, nothing overwritten
-    assert same.marketing_consent  # None leaves the consent alone
+    assert has_consent(same, "marketing", "email")  # None leaves the consent alone
     # a till customer known only by phone gets the email the next time
     till, _ = get_or_create_customer("", "0039 333 111 2222")
     web, created = get_or_create_customer("luca@example.it", "+39 333 1112222")
@@ -161,7 +161,10 @@ def test_export_holds_everything_and_erasure_keeps_the_books(clock):
         actor=HQ,
     )
     data = export_customer(member.customer)
-    assert data["customer"]["email"] == "ugo@example.it" and data["customer"]["marketing_consent"] is True
+    assert data["customer"]["email"] == "ugo@example.it"
+    assert data["consents"] == [
+        {"purpose": "marketing", "channel": "email", "granted": True, "since": data["consents"][0]["since"]}
+    ]
     assert [e["kind"] for e in data["ledger"]] == ["earn", "redeem"]
     assert order.number in {o["number"] for o in data["orders"]}
     assert data["orders"][0]["lines"] and data["cards"][0]["card_number"] == member.card_number
@@ -170,7 +173,7 @@ def test_export_holds_everything_and_erasure_keeps_the_books(clock):
     erase_customer(customer=member.customer, actor=HQ, reason="GDPR request 7")
     customer = Customer.objects.get(pk=member.customer_id)
     assert (customer.email, customer.phone, customer.first_name, customer.last_name) == ("", "", "", "")
-    assert customer.erased_at is not None and not customer.marketing_consent
+    assert customer.erased_at is not None and not has_consent(customer, "marketing", "email")
     member.refresh_from_db()
     assert member.status == "erased" and member.card_number != old_card
     assert member.points_balance == 150 and LedgerEntry.objects.filter(member=member).count() == 2

@@ -81,7 +81,12 @@ def test_a_warning_is_emailed_ahead_once_per_lot_in_the_members_language(
     clock, django_capture_on_commit_callbacks, language, subject, body
 ):
     member = enroll_member(
-        email="w@example.it", first_name="Wanda", last_name="", actor=HQ, language=language
+        email="w@example.it",
+        first_name="Wanda",
+        last_name="",
+        actor=HQ,
+        language=language,
+        marketing_consent=True,  # the warning is marketing by email (tests/loyalty/test_consent.py)
     )
     with clock.ago(days=345):
         adjust(member=member, points=100, reason="a", actor=HQ)  # expires in ~20 days

@@ -1,1 +1,1 @@
-"""The loyalty API's serializers, one module per area (members)."""
+"""The loyalty API's serializers, one module per area (members, consent and preferences)."""

@@ -11,7 +11,17 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from loyalty.conf import MAX_POINTS
-from loyalty.models import LedgerKind, Member
+from loyalty.models import ConsentChannel, ConsentPurpose, LedgerKind, Member
+from loyalty.segments import segments_of
+from loyalty.selectors.consent import has_consent
+from omni.actors import Actor
+from omni.models import ApiRole
+
+
+def context_for(actor: Actor) -> dict[str, Any]:
+    """A kiosk (a screen customers stand at) gets personal data masked."""
+    return {"masked": actor.role == ApiRole.KIOSK and not actor.is_staff_user}
+
 
 # --- Input ---------------------------------------------------------------------------------------------
 
@@ -24,7 +34,13 @@ class MemberIn(serializers.Serializer):
         max_length=30, required=False, allow_blank=True, default="", help_text="e.g. +39 02 1234 5678."
     )
     marketing_consent = serializers.BooleanField(
-        required=False, allow_null=True, default=None, help_text="Omit to leave the consent as it is."
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=(
+            "Marketing by email: records a consent statement (granted or withdrawn) through the "
+            "caller's touchpoint. Omit to leave the consent as it is."
+        ),
     )
     language = serializers.ChoiceField(
         choices=[code for code, _ in settings.LANGUAGES],
@@ -73,7 +89,7 @@ class MemberOut(serializers.Serializer):
     points_pending = serializers.SerializerMethodField()
     tier = serializers.SerializerMethodField()
     tier_name = serializers.SerializerMethodField()
-    marketing_consent = serializers.BooleanField(source="customer.marketing_consent")
+    marketing_consent = serializers.SerializerMethodField()
     enrolled_at = serializers.DateTimeField()
 
     @property
@@ -92,6 +108,18 @@ class MemberOut(serializers.Serializer):
         phone = member.customer.phone
         return f"***{phone[-3:]}" if self._masked and phone else phone
 
+    @extend_schema_field(
+        serializers.BooleanField(
+            help_text="The current marketing consent by email (see `GET .../consents/` for every purpose "
+            "and channel)."
+        )
+    )
+    def get_marketing_consent(self, member: Member) -> bool:
+        annotated = getattr(member, "marketing_consent", None)
+        if annotated is not None:
+            return bool(annotated)
+        return has_consent(member.customer, ConsentPurpose.MARKETING, ConsentChannel.EMAIL)
+
     @extend_schema_field(serializers.IntegerField(help_text="Spendable now (not pending, not expired)."))
     def get_points_available(self, member: Member) -> int:
         return int(getattr(member, "points_available", member.points_balance))
@@ -107,6 +135,21 @@ class MemberOut(serializers.Serializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_tier_name(self, member: Member) -> str | None:
         return str(member.tier.name) if member.tier else None
+
+
+class MemberDetailOut(MemberOut):
+    """A member's detail: the member and the customer segments it belongs to now."""
+
+    segments = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.CharField(),
+            help_text="The codes of the customer segments the member belongs to now (evaluated live).",
+        )
+    )
+    def get_segments(self, member: Member) -> list[str]:
+        return segments_of(member.customer)
 
 
 class LedgerEntryOut(serializers.Serializer):
