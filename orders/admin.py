@@ -79,11 +79,13 @@ class OrderAdmin(admin.ModelAdmin):
 
 @admin.register(Promotion)
 class PromotionAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "value", "starts_at", "ends_at", "active")
-    list_filter = ("active", "kind")
+    list_display = ("name", "kind", "value", "starts_at", "ends_at", "segment", "active")
+    list_filter = ("active", "kind", "segment")
+    list_select_related = ("segment",)
     search_fields = ("name",)
     autocomplete_fields = ("category", "brand")
     raw_id_fields = ("variant",)
+    # `segment`: limited to a customer segment's members (defined on the Segments pages), empty for everyone
 
 
 @admin.register(WebhookSubscription)

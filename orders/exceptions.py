@@ -58,3 +58,9 @@ class RefundNotDue(InvalidTransition):
     """A return whose refund is not owed: paid back at the desk, by an exchange, or settled already."""
 
     default_detail = "This return's refund is not due: it has been paid back already."
+
+
+class SegmentInvalid(InvalidInput):
+    """A customer segment's rules or fields refused (orders.segment_rules)."""
+
+    default_detail = "The segment has invalid fields."

@@ -10,8 +10,10 @@ from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Coalesce
 
 from loyalty.order_facts import CompletedLine, CompletedOrder, OrderFacts, register_order_facts
+from loyalty.segments import register_segments_of
 from orders.models import COMPLETED_STATUSES as COMPLETED
 from orders.models import Order, OrderLine, Return
+from orders.selectors.segments import segment_codes_of
 
 
 def completed_orders(emails: QuerySet[Any]) -> Iterator[CompletedOrder]:
@@ -45,3 +47,4 @@ def register() -> None:
     register_order_facts(
         OrderFacts(completed_orders=completed_orders, orders_of=orders_of, returns_of=returns_of)
     )
+    register_segments_of(segment_codes_of)  # a member's segments (loyalty.segments)

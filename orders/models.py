@@ -51,6 +51,11 @@ class FulfilmentType(models.TextChoices):
 class Order(models.Model):
     number = models.CharField(_("number"), max_length=20, unique=True)
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    # the channel its cart was started in (a kiosk basket paid at the till: kiosk); None without a cart. The
+    # channel reports count an order under COALESCE(started_channel, channel).
+    started_channel = models.CharField(  # noqa: DJ001 - NULL (no cart) is what the reports COALESCE
+        _("started in"), max_length=12, choices=Channel.choices, null=True, blank=True
+    )
     status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default="placed")
     fulfilment_type = models.CharField(_("fulfilment"), max_length=10, choices=FulfilmentType.choices)
     # the pickup or till location (pickup, carry_out); None for deliveries
@@ -139,6 +144,14 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at"], name="order_status_created"),
             models.Index(fields=["channel", "created_at"], name="order_channel_created"),
+            # customer segments (orders.selectors.segments): a person's orders by time with what the rules
+            # read (spend, last purchase, channels, where they bought), from the index alone
+            models.Index(
+                fields=["customer_email", "created_at"],
+                include=["status", "total", "channel", "location"],
+                name="order_customer_activity",
+                condition=~Q(customer_email=""),
+            ),
             # the expiry and reminder jobs: pickups still waiting, by when they expire
             models.Index(
                 fields=["expires_at"],
@@ -360,6 +373,17 @@ class Promotion(models.Model):
         help_text=_("Empty: every channel."),
     )
     active = models.BooleanField(_("active"), default=True)
+    # limited to the members of a customer segment (orders.selectors.segments): only an identified customer
+    # (an email, or a card leading to one) who belongs to the segment now gets it, in every channel
+    segment = models.ForeignKey(
+        "orders.Segment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="promotions",
+        verbose_name=_("customer segment"),
+        help_text=_("Empty: every customer, identified or not."),
+    )
 
     class Meta:
         ordering = ["-starts_at", "name"]
@@ -703,3 +727,51 @@ class SalesSummaryState(models.Model):
 
     def __str__(self) -> str:
         return f"sales summary refreshed {self.refreshed_at}"
+
+
+# --- Customer segments: rules over orders and the loyalty profile, evaluated in SQL ---------------------
+
+
+class Segment(models.Model):
+    """A group of customers defined by rules (orders.segment_rules: a list of conditions, all of which must
+    hold), evaluated live in SQL (orders.selectors.segments). Members are loyalty customers (one profile per
+    person) with an email; their orders are those carrying that email or a merged duplicate's."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True, default="")
+    rules = models.JSONField(_("rules"), default=list, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("customer segment")
+        verbose_name_plural = _("customer segments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SegmentSize(models.Model):
+    """A segment's member count on a day (the daily snapshot, orders.services.segments), for the "segment
+    sizes" report."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="sizes")
+    day = models.DateField(_("day"))
+    members = models.PositiveIntegerField(_("members"))
+    taken_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-day", "segment"]
+        constraints = [
+            models.UniqueConstraint(fields=["segment", "day"], name="segment_size_one_per_day"),
+        ]
+        indexes = [models.Index(fields=["day"], name="segment_size_day")]
+
+    def __str__(self) -> str:
+        return f"{self.segment_id} {self.day}: {self.members}"

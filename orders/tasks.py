@@ -63,3 +63,12 @@ def refresh_sales_summary_task() -> dict[str, int | bool]:
 
     done = refresh_sales_summary()
     return {"rebuilt": done.rebuilt, "days": done.days, "rows": done.rows}
+
+
+@shared_task(name="orders.tasks.snapshot_segment_sizes_task", max_retries=0)
+def snapshot_segment_sizes_task() -> int:
+    """Daily (beat): each active customer segment's member count today (the "segment sizes" report); run
+    twice the same day, the later figures replace the earlier."""
+    from orders.services.segments import snapshot_segment_sizes
+
+    return snapshot_segment_sizes()

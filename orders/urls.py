@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders.views import orders, pickup, pickup_desk, receipts, returns, till
+from orders.views import orders, pickup, pickup_desk, receipts, returns, segments, till
 
 app_name = "orders"
 urlpatterns = [
@@ -21,6 +21,12 @@ urlpatterns = [
     path("returns/r/<str:number>/", returns.return_detail, name="return-detail"),
     path("returns/r/<str:number>/settle/", returns.settle_refund, name="return-settle"),
     path("returns/<str:number>/", returns.return_order, name="return-order"),
+    # customer segments (managers)
+    path("segments/", segments.segment_list, name="segment-list"),
+    path("segments/new/", segments.segment_create, name="segment-create"),
+    path("segments/<int:segment_id>/", segments.segment_detail, name="segment-detail"),
+    path("segments/<int:segment_id>/edit/", segments.segment_edit, name="segment-edit"),
+    path("segments/<int:segment_id>/export.csv", segments.segment_export, name="segment-export"),
     path("<str:number>/", orders.order_detail, name="detail"),
     path("<str:number>/receipt/", receipts.receipt, name="receipt"),
     path("<str:number>/gift-receipt/", receipts.gift_receipt, name="gift-receipt"),

@@ -33,7 +33,7 @@ def _prefix(ns: str, prefix: str) -> Match:
 
 
 def _orders_list(ns: str, name: str) -> bool:
-    return ns == "orders" and name != "counter" and not name.startswith(("pickup-", "return"))
+    return ns == "orders" and name != "counter" and not name.startswith(("pickup-", "return", "segment-"))
 
 
 def _pickup_queue(ns: str, name: str) -> bool:
@@ -76,6 +76,7 @@ def _entries(user: Any, here: Any) -> list[tuple[str, str, str, Match]]:
     if manager:
         items += [
             (_("Reports"), "reports:index", "nav-reports", lambda n, name: n == "reports"),
+            (_("Segments"), "orders:segment-list", "nav-segments", _prefix("orders", "segment-")),
             (_("API"), "api-docs", "nav-api", _never),
         ]
     if getattr(user, "is_superuser", False) or getattr(user, "role", "") == "admin":

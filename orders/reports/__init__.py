@@ -14,15 +14,17 @@ from orders.reports.common import channel_filter
 from orders.reports.pickup import ClickAndCollect
 from orders.reports.returns import Returns
 from orders.reports.sales import SalesByChannel
+from orders.reports.segments import SegmentSizes
 
-__all__ = ["ClickAndCollect", "Returns", "SalesByChannel", "channel_filter", "register"]
+__all__ = ["ClickAndCollect", "Returns", "SalesByChannel", "SegmentSizes", "channel_filter", "register"]
 
 sales_by_channel = SalesByChannel()
 click_and_collect = ClickAndCollect()
 returns_report = Returns()
+segment_sizes = SegmentSizes()
 
 
 def register() -> None:
     register_filter(channel_filter)
-    for report in (sales_by_channel, click_and_collect, returns_report):
+    for report in (sales_by_channel, click_and_collect, returns_report, segment_sizes):
         register_report(report)

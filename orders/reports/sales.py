@@ -23,7 +23,7 @@ from omni.reports.base import (
 )
 from omni.reports.sql import Where, label_case
 from orders.models import Channel
-from orders.services.sales_summary import ORDER_LOCATION, refresh_sales_summary, summary_tz
+from orders.services.sales_summary import ORDER_CHANNEL, ORDER_LOCATION, refresh_sales_summary, summary_tz
 
 if TYPE_CHECKING:
     pass
@@ -36,7 +36,9 @@ class SalesByChannel(Report):
     title = _("Sales by channel")
     group = "channels"
     description = _(
-        "Orders placed each day (local time), by channel and by the location that sold them: the store "
+        "Orders placed each day (local time), by channel (the channel the customer's cart was started in, "
+        "when the order came from a cart: a kiosk basket paid at the till counts for the kiosk) and by the "
+        "location that sold them: the store "
         "where a click-and-collect order is collected or a till sale is made; for a delivery, the store "
         "that took it, else the location that shipped it, or “Online” when it ships from several "
         "locations. Cancelled orders and units cancelled off an order are left out. Revenue is what "
@@ -152,7 +154,7 @@ class SalesByChannel(Report):
         orders.add("o.status <> 'cancelled'")
         orders.add("o.created_at >= %s AND o.created_at < %s", start, end)
         if filters.channel:
-            orders.add("o.channel = %s", filters.channel)
+            orders.add(f"{ORDER_CHANNEL} = %s", filters.channel)
         sold = Where()
         if filters.location_ids is not None:
             sold.add("o.location_id = ANY(%s)", list(filters.location_ids))
@@ -162,7 +164,7 @@ class SalesByChannel(Report):
         back = Where()
         back.add("r.created_at >= %s AND r.created_at < %s", start, end)
         if filters.channel:
-            back.add("ro.channel = %s", filters.channel)
+            back.add("COALESCE(ro.started_channel, ro.channel) = %s", filters.channel)
         if filters.location_ids is not None:
             back.add("r.location_id = ANY(%s)", list(filters.location_ids))
         back_join = product_filter(filters, "rl.variant_id", back)
@@ -174,7 +176,7 @@ class SalesByChannel(Report):
         channel_sql, channel_params = label_case("x.channel", Channel.choices)
         sql = f"""
             WITH o AS (
-                SELECT o.id, o.channel, (o.created_at AT TIME ZONE %s)::date AS day,
+                SELECT o.id, {ORDER_CHANNEL} AS channel, (o.created_at AT TIME ZONE %s)::date AS day,
                        {ORDER_LOCATION} AS location_id
                 FROM orders_order o
                 WHERE {orders.sql}
@@ -188,7 +190,8 @@ class SalesByChannel(Report):
                 WHERE {sold.sql}
                 GROUP BY o.day, o.channel, o.location_id
                 UNION ALL
-                SELECT (r.created_at AT TIME ZONE %s)::date, ro.channel, r.location_id,
+                SELECT (r.created_at AT TIME ZONE %s)::date, COALESCE(ro.started_channel, ro.channel),
+                       r.location_id,
                        0, 0, 0, 0, sum(rl.quantity), sum(rl.refund_amount)
                 FROM orders_return r
                 JOIN orders_returnline rl ON rl.return_doc_id = r.id

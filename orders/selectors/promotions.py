@@ -1,5 +1,6 @@
 """Promotions as pricing reads them: every active promotion not yet over, kept in this process's memory and
-rebuilt when any promotion changes (omni.cache_versions: orders' migration 0006 bumps "promotions")."""
+rebuilt when any promotion or customer segment changes (omni.cache_versions: orders' migrations 0006 and
+0009 bump "promotions")."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ from orders.models import Promotion
 
 
 def _load() -> list[Promotion]:
-    return list(Promotion.objects.filter(active=True, ends_at__gt=timezone.now()).order_by("pk"))
+    # with its segment (`segment_id` and the segment's rules), so pricing decides who gets a segment
+    # promotion without reading promotions again; migration 0009 bumps "promotions" when a segment changes
+    return list(
+        Promotion.objects.filter(active=True, ends_at__gt=timezone.now())
+        .select_related("segment")
+        .order_by("pk")
+    )
 
 
 _running: VersionedValue[list[Promotion]] = VersionedValue(("promotions",), _load)

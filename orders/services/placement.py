@@ -97,13 +97,16 @@ def place_order(
     customer: CustomerInput | None = None,
     redeem_points: int = 0,
     payment: PaymentInput | None = None,
+    started_channel: str | None = None,
 ) -> Order:
+    """`started_channel`: the channel the customer's cart was started in (carts.services.checkout), kept on
+    the order for the channel reports; None for an order without a cart."""
     customer = customer or CustomerInput()
     check_request(actor, channel, fulfilment, customer, redeem_points)
     # The catalog's, promotions' and locations' versions read once per request (or here, outside one); the
     # low-stock check and the email written as one outbox message, published once.
     with cached_versions_scope(), outbox.batch():
-        return _place(actor, channel, lines, fulfilment, customer, redeem_points, payment)
+        return _place(actor, channel, lines, fulfilment, customer, redeem_points, payment, started_channel)
 
 
 def _place(
@@ -114,11 +117,12 @@ def _place(
     customer: CustomerInput,
     redeem_points: int,
     payment: PaymentInput | None,
+    started_channel: str | None = None,
 ) -> Order:
     variants = checked_variants(lines)
     location = fulfilment_location(actor, fulfilment)
     now = timezone.now()
-    priced = price_lines(variants, channel=channel, at=now)
+    priced = price_lines(variants, channel=channel, at=now, customer_email=customer.email)
     wanted = {v.pk: q for v, q in variants}
     keys = _new_keys(channel, len(priced), fulfilment)
     plan, transfers = _hold_stock(
@@ -128,6 +132,7 @@ def _place(
     order, redeemed = _build(
         actor, channel, keys, fulfilment, location, customer, priced, now, promised, redeem_points
     )
+    order.started_channel = started_channel
     shipments, allocations = _build_allocations(order, plan, transfers, fulfilment, now, keys.shipment_ids)
     pay = _payment(order, payment, fulfilment)
     events = _placement_events(order, actor, channel, wanted, plan, transfers, location, promised, pay)

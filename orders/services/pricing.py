@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from inventory.models import Variant
 from orders.models import Promotion, PromotionKind
 from orders.selectors.promotions import active_promotions
+from orders.selectors.segments import segments_of_email
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -49,14 +50,17 @@ class PricedLine:
         return cents(self.line_total * self.vat_rate / (Decimal(100) + self.vat_rate))
 
 
-def promotions_for(variants: Sequence[Variant], *, channel: str, at: datetime) -> list[Promotion]:
-    """The promotions running now, in this channel, on any of these SKUs, their categories or brands."""
+def promotions_for(
+    variants: Sequence[Variant], *, channel: str, at: datetime, customer_email: str = ""
+) -> list[Promotion]:
+    """The promotions running now, in this channel, on any of these SKUs, their categories or brands, for
+    this customer: one limited to a segment only when the customer is identified and a member of it now."""
     if not variants:
         return []
     variant_ids = {v.pk for v in variants}
     category_ids = {v.product.category_id for v in variants}
     brand_ids = {v.product.brand_id for v in variants}
-    return [
+    running = [
         p
         for p in active_promotions()  # in primary-key order
         if p.starts_at <= at < p.ends_at
@@ -67,6 +71,20 @@ def promotions_for(variants: Sequence[Variant], *, channel: str, at: datetime) -
             or (p.brand_id is not None and p.brand_id in brand_ids)
         )
     ]
+    return _open_to(running, customer_email, at)
+
+
+def _open_to(promotions: list[Promotion], customer_email: str, at: datetime) -> list[Promotion]:
+    """Leave out the segment promotions this customer may not have. No query unless one of them runs and
+    the customer is identified; then one, for all their segments at once."""
+    segments = {p.segment_id: p.segment for p in promotions if p.segment_id is not None}
+    if not segments:
+        return promotions
+    member_of: set[int] = set()
+    live = [s for s in segments.values() if s is not None and s.active]
+    if customer_email.strip() and live:
+        member_of = segments_of_email(customer_email, live, at)
+    return [p for p in promotions if p.segment_id is None or p.segment_id in member_of]
 
 
 def unit_discount(promotion: Promotion, unit_price: Decimal) -> Decimal:
@@ -104,10 +122,16 @@ def share_pro_rata(amounts: Sequence[Decimal], discount: Decimal) -> list[Decima
 
 
 def price_lines(
-    lines: Sequence[tuple[Variant, int]], *, channel: str, at: datetime, order_discount: Decimal = ZERO
+    lines: Sequence[tuple[Variant, int]],
+    *,
+    channel: str,
+    at: datetime,
+    order_discount: Decimal = ZERO,
+    customer_email: str = "",
 ) -> list[PricedLine]:
-    """Price lines (variants with product loaded) in one query for the promotions."""
-    promotions = promotions_for([v for v, _ in lines], channel=channel, at=at)
+    """Price lines (variants with product loaded) in one query for the promotions. `customer_email`: the
+    identified customer ("" when anonymous), whose segments open the promotions limited to them."""
+    promotions = promotions_for([v for v, _ in lines], channel=channel, at=at, customer_email=customer_email)
     priced = []
     for variant, quantity in lines:
         line = PricedLine(

@@ -69,6 +69,10 @@ ORDER_LOCATION = """COALESCE(
     ) END
 )"""
 
+# The channel an order counts under: where its cart was started (a kiosk basket paid at the till counts
+# for the kiosk), else where it was placed. started_channel is written with the order and never changes.
+ORDER_CHANNEL = "COALESCE(o.started_channel, o.channel)"
+
 SQL = tuple[str, list[Any]]
 Gap = tuple[int, int, str]  # first and last id missing, when a refresh first found them missing (ISO 8601)
 
@@ -186,7 +190,7 @@ def _rows(orders: SQL, returns: SQL) -> SQL:
     r_where, r_params = returns
     sql = f"""
         WITH o AS MATERIALIZED (
-            SELECT o.id, o.channel, (o.created_at AT TIME ZONE %s)::date AS day,
+            SELECT o.id, {ORDER_CHANNEL} AS channel, (o.created_at AT TIME ZONE %s)::date AS day,
                    {ORDER_LOCATION} AS location_id
             FROM orders_order o
             WHERE o.status <> 'cancelled' AND {o_where}
@@ -208,7 +212,8 @@ def _rows(orders: SQL, returns: SQL) -> SQL:
             SELECT r.day, r.channel, r.location_id, r.category_id, r.brand_id,
                    0, 0, 0, 0, sum(r.quantity), sum(r.refund_amount)
             FROM (
-                SELECT (r.created_at AT TIME ZONE %s)::date AS day, ro.channel, r.location_id,
+                SELECT (r.created_at AT TIME ZONE %s)::date AS day,
+                       COALESCE(ro.started_channel, ro.channel) AS channel, r.location_id,
                        p.category_id, p.brand_id, rl.quantity, rl.refund_amount
                 FROM orders_return r
                 JOIN orders_returnline rl ON rl.return_doc_id = r.id

@@ -23,14 +23,17 @@ def current_location(request: HttpRequest) -> Any:
     return getattr(request, "current_location", None)
 
 
-def priced_at_till(lines: dict[str, int], order_discount: Decimal = ZERO) -> tuple[list[Any], Decimal]:
+def priced_at_till(
+    lines: dict[str, int], order_discount: Decimal = ZERO, customer_email: str = ""
+) -> tuple[list[Any], Decimal]:
     """A read-only preview with the catalog prices and promotions the order will get, and an order-level
-    discount (redeemed points) shared over the lines as placing the order shares it."""
+    discount (redeemed points) shared over the lines as placing the order shares it. `customer_email`: the
+    attached loyalty member's (segment promotions are theirs only), "" when none is attached."""
     if not lines:
         return [], ZERO
     variants = {v.sku: v for v in Variant.objects.select_related("product").filter(sku__in=lines)}
     wanted = [(variants[sku], qty) for sku, qty in lines.items() if sku in variants]
-    priced = price_lines(wanted, channel=Channel.STORE, at=timezone.now())
+    priced = price_lines(wanted, channel=Channel.STORE, at=timezone.now(), customer_email=customer_email)
     if 0 < order_discount <= sum((p.line_total for p in priced), ZERO):
         share_order_discount(priced, order_discount)
     return priced, sum((p.line_total for p in priced), ZERO)

@@ -22,7 +22,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
@@ -321,12 +320,8 @@ def _confirmed(request: HttpRequest, number: str, outcome: services.ReturnOutcom
     ret = outcome.return_doc
     messages.success(
         request,
-        _("Return %(number)s received: refund %(amount)s %(currency)s.")
-        % {
-            "number": ret.number,
-            "amount": number_format(ret.refund_amount, 2),
-            "currency": ret.currency,
-        },
+        _("Return %(number)s received: refund %(amount)s.")
+        % {"number": ret.number, "amount": format_money(ret.refund_amount, ret.currency)},
     )
     return redirect("orders:return-detail", number=ret.number)
 
@@ -343,7 +338,8 @@ def _render_return(
     return_scan, scan_form = scans
     if return_scan.errors:
         status = 400
-    priced, exchange_total = priced_at_till(desk.exchange)
+    # the exchange sale is placed with the original order's customer (their segment promotions included)
+    priced, exchange_total = priced_at_till(desk.exchange, customer_email=desk.order.customer_email)
     return render(
         request,
         "orders/returns/return.html",

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from inventory.exceptions import InsufficientStock
@@ -23,7 +23,8 @@ from loyalty.selectors.customers import card_candidate
 from omni import pages
 from omni.actors import Actor
 from omni.exceptions import DomainError
-from orders import services
+from omni.formatting import format_money
+from orders import cart_checkout, services
 from orders.forms import BasketAddForm, BasketQuantityForm, CheckoutForm, LoyaltyCardForm, RedeemPointsForm
 from orders.models import Channel, FulfilmentType, Order
 from orders.services.points import discount_for
@@ -44,6 +45,8 @@ class Basket:
     lines: dict[str, int] = field(default_factory=dict)
     member: int | None = None
     redeem: int = 0
+    cart: str = ""  # the customer's cart it was loaded from (carts.views.till), sold with it
+    cart_channel: str = ""  # the channel that cart was started in
 
     @classmethod
     def from_session(cls, stored: Any, location: Any) -> Basket:
@@ -54,11 +57,20 @@ class Basket:
             lines={str(sku): int(qty) for sku, qty in (stored.get("lines") or {}).items()},
             member=int(member) if member else None,
             redeem=int(stored.get("redeem") or 0),
+            cart=str(stored.get("cart") or ""),
+            cart_channel=str(stored.get("cart_channel") or ""),
         )
 
     def to_session(self, location: Any) -> dict[str, Any]:
         lines = dict(self.lines)  # a copy: the session is written when the response leaves
-        return {"location": location.pk, "lines": lines, "member": self.member, "redeem": self.redeem}
+        return {
+            "location": location.pk,
+            "lines": lines,
+            "member": self.member,
+            "redeem": self.redeem,
+            "cart": self.cart,
+            "cart_channel": self.cart_channel,
+        }
 
     @property
     def is_empty(self) -> bool:
@@ -74,6 +86,27 @@ def _save_basket(request: HttpRequest, location: Any, basket: Basket) -> None:
         request.session.pop(BASKET_KEY, None)
     else:
         request.session[BASKET_KEY] = basket.to_session(location)
+
+
+def load_into_basket(
+    request: HttpRequest,
+    location: Any,
+    *,
+    lines: dict[str, int],
+    member: int | None,
+    cart: str,
+    cart_channel: str,
+) -> None:
+    """The till's basket becomes a customer's cart (carts.views.till loads it by card or QR code): its
+    lines, its member, and the cart itself, converted when the payment is taken (orders.cart_checkout). The
+    basket it replaces can be had back once with undo."""
+    before = _basket(request, location)
+    if not before.is_empty:
+        _keep_for_undo(request, location, before, "clear")
+    else:
+        request.session.pop(UNDO_KEY, None)
+    basket = Basket(lines=dict(lines), member=member, cart=cart, cart_channel=cart_channel)
+    request.session[BASKET_KEY] = basket.to_session(location)
 
 
 def _keep_for_undo(request: HttpRequest, location: Any, basket: Basket, what: str, sku: str = "") -> None:
@@ -165,10 +198,9 @@ def _redeem(request: HttpRequest, actor: Actor, basket: Basket) -> None:
         pages.form_errors_as_messages(request, form)
         return
     points = form.cleaned_data["points"]
-    total = priced_at_till(basket.lines)[1]
-    problem = till_loyalty.redemption_problem(
-        till_loyalty.attached_member(actor, basket.member), points, total
-    )
+    member = till_loyalty.attached_member(actor, basket.member)
+    total = priced_at_till(basket.lines, customer_email=till_loyalty.member_email(member))[1]
+    problem = till_loyalty.redemption_problem(member, points, total)
     if problem:
         messages.error(request, problem)
         return
@@ -205,6 +237,8 @@ def _counter_action(request: HttpRequest, actor: Actor, here: Any, basket: Baske
             pages.form_errors_as_messages(request, card_form)
     elif action == "card-remove":
         basket.member, basket.redeem = None, 0
+    elif action == "cart-remove":
+        basket.cart, basket.cart_channel = "", ""
     elif action == "redeem":
         _redeem(request, actor, basket)
     elif action == "pay":
@@ -235,7 +269,7 @@ def _payment_problem(actor: Actor, basket: Basket) -> tuple[Any, str]:
     if basket.member is not None and member is None:
         return None, _("The loyalty card attached is no longer valid: scan it again or remove it.")
     if basket.redeem:
-        total = priced_at_till(basket.lines)[1]
+        total = priced_at_till(basket.lines, customer_email=till_loyalty.member_email(member))[1]
         return member, till_loyalty.redemption_problem(member, basket.redeem, total)
     return member, ""
 
@@ -249,8 +283,9 @@ def _take_payment(request: HttpRequest, actor: Actor, here: Any, basket: Basket)
     if not form.is_valid():
         pages.form_errors_as_messages(request, form)
         return redirect("orders:counter")
-    try:
-        order = services.place_order(
+
+    def place(started_channel: str | None) -> Order:
+        return services.place_order(
             actor=actor,
             channel=Channel.STORE,
             lines=[services.LineInput(sku=sku, quantity=qty) for sku, qty in basket.lines.items()],
@@ -258,7 +293,11 @@ def _take_payment(request: HttpRequest, actor: Actor, here: Any, basket: Basket)
             customer=_customer(member, form),
             redeem_points=basket.redeem if member is not None else 0,
             payment=services.PaymentInput(method=form.cleaned_data["method"], status="captured"),
+            started_channel=started_channel,
         )
+
+    try:
+        order = cart_checkout.sell(actor, basket.cart, place)
     except InsufficientStock as exc:
         messages.error(request, shortage_message(exc, here))
         return redirect("orders:counter")
@@ -274,8 +313,8 @@ def _take_payment(request: HttpRequest, actor: Actor, here: Any, basket: Basket)
 def _paid_messages(request: HttpRequest, order: Order, member: Any) -> None:
     messages.success(
         request,
-        _("Payment taken: order %(number)s, %(total)s %(currency)s.")
-        % {"number": order.number, "total": number_format(order.total, 2), "currency": order.currency},
+        _("Payment taken: order %(number)s, %(total)s.")
+        % {"number": order.number, "total": format_money(order.total, order.currency)},
     )
     if member is not None:
         messages.success(
@@ -303,7 +342,7 @@ def _counter_context(request: HttpRequest, actor: Actor, here: Any) -> dict[str,
     basket = _basket(request, here)
     member = till_loyalty.attached_member(actor, basket.member)
     discount = discount_for(basket.redeem) if member is not None and basket.redeem else ZERO
-    priced, total = priced_at_till(basket.lines, discount)
+    priced, total = priced_at_till(basket.lines, discount, till_loyalty.member_email(member))
     before_points = sum((p.after_promotion for p in priced), ZERO)
     redeem_problem = till_loyalty.redemption_problem(member, basket.redeem, before_points) if discount else ""
     if redeem_problem:  # shown as a warning; the payment is refused until the points are changed
@@ -323,8 +362,11 @@ def _counter_context(request: HttpRequest, actor: Actor, here: Any) -> dict[str,
         "units": sum(basket.lines.values()),
         "before_points": before_points,
         "total": total,
+        "currency": settings.OMNI_CURRENCY,
         "member": member,
         "member_lost": basket.member is not None and member is None,
+        "cart": basket.cart,
+        "cart_channel": Channel(basket.cart_channel).label if basket.cart_channel in Channel.values else "",
         "redeem": basket.redeem if member is not None else 0,
         "discount": discount,
         "redeem_problem": redeem_problem,

@@ -7,14 +7,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from loyalty import conf as loyalty_conf
 from loyalty import selectors as loyalty_selectors
 from omni.actors import Actor
+from omni.formatting import format_money
 from orders.models import Order
 from orders.services.points import discount_for
 
@@ -56,6 +57,12 @@ def member_to_attach(request: HttpRequest, actor: Actor, card: str) -> Any:
     return member
 
 
+def member_email(member: Any) -> str:
+    """The attached member's email, which identifies the customer to pricing (their segment promotions),
+    as placing the order gives it; "" when no member is attached."""
+    return str(member.customer.email) if member is not None else ""
+
+
 def member_name(member: Any) -> str:
     return str(member.customer.full_name or member.customer.email)
 
@@ -76,8 +83,8 @@ def redemption_problem(member: Any, points: int, total: Decimal) -> str:
     if discount > total:
         return _("%(points)d points are worth %(discount)s, more than the basket's total of %(total)s.") % {
             "points": points,
-            "discount": number_format(discount, 2),
-            "total": number_format(total, 2),
+            "discount": format_money(discount, settings.OMNI_CURRENCY),
+            "total": format_money(total, settings.OMNI_CURRENCY),
         }
     return ""
 

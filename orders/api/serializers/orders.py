@@ -290,6 +290,12 @@ class OrderSummaryOut(serializers.Serializer):
     number = serializers.CharField()
     status = serializers.ChoiceField(choices=OrderStatus.choices)
     channel = serializers.ChoiceField(choices=Channel.choices)
+    started_channel = serializers.ChoiceField(
+        choices=Channel.choices,
+        allow_null=True,
+        help_text="The channel the customer's cart was started in (a kiosk basket paid at the till: kiosk); "
+        "null for an order placed without a cart. The channel reports count the order there.",
+    )
     fulfilment = FulfilmentOut(source="*")
     customer = CustomerOut(source="*")
     lines = LineSummaryOut(many=True, source="lines.all")
@@ -418,6 +424,7 @@ def order_body(order: Any, context: Mapping[str, Any]) -> dict[str, Any]:
         "number": order.number,
         "status": order.status,
         "channel": order.channel,
+        "started_channel": order.started_channel,
         "fulfilment": {
             "type": order.fulfilment_type,
             "location": order.location.code if order.location_id is not None else None,
