@@ -62,7 +62,7 @@ lint: export OMNI_TESTING := 1
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy omni stores inventory orders loyalty demo
+	$(PY) -m mypy omni stores inventory orders loyalty carts demo
 	$(PY) -m mypy -p tools.bench
 	$(VENV)/bin/lint-imports
 

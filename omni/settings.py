@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "inventory",
     "orders",
     "loyalty",
+    "carts",
     "demo",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -292,6 +293,8 @@ OMNI_PICKUP_DESK_CODE_WINDOW = timedelta(minutes=15)
 OMNI_PICKUP_DESK_CODE_COOL_OFF = timedelta(minutes=30)
 # Returns: days from completion a customer may bring an order back, per channel (else "default").
 OMNI_RETURN_WINDOW_DAYS = {"default": 30, "marketplace": 14}
+# A cart left untouched this long expires (carts.services.expiry, by beat every hour).
+OMNI_CART_IDLE_DAYS = int(os.environ.get("OMNI_CART_IDLE_DAYS", "30"))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Omni API",
@@ -315,11 +318,15 @@ SPECTACULAR_SETTINGS = {
         "TransferStatusEnum": "inventory.models.TransferStatus",
         "CountStatusEnum": "inventory.models.CountStatus",
         "OrderStatusEnum": "orders.models.OrderStatus",
+        "ChannelEnum": "orders.models.Channel",
+        "CartStatusEnum": "carts.models.CartStatus",
         "ShipmentStatusEnum": "orders.models.ShipmentStatus",
         "PaymentStatusEnum": "orders.models.PaymentStatus",
         "FulfilmentTypeEnum": "orders.models.FulfilmentType",
         "PaymentMethodEnum": "orders.models.PaymentMethod",
         "LedgerKindEnum": "loyalty.models.LedgerKind",
+        "ConsentPurposeEnum": "loyalty.models.ConsentPurpose",
+        "ConsentChannelEnum": "loyalty.models.ConsentChannel",
         "DeskPaymentMethodEnum": "orders.services.pickup.DESK_PAYMENT_METHODS",
         "ShortPickResolutionEnum": "orders.services.pickup.RESOLUTIONS",
         "ReturnStatusEnum": "orders.models.ReturnStatus",
@@ -366,6 +373,7 @@ OMNI_BROKER_BACKOFF_SECONDS = int(os.environ.get("OMNI_BROKER_BACKOFF_SECONDS", 
 # say so ("figures as of ..., refreshed every N minutes"). A divisor of 60.
 OMNI_SUMMARY_REFRESH_MINUTES = 5
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "carts-expire-idle-hourly": {"task": "carts.tasks.expire_carts_task", "schedule": crontab(minute=23)},
     "omni-drain-outbox": {"task": "omni.tasks.drain_outbox_task", "schedule": 60.0},
     "loyalty-expire-points-daily": {
         "task": "loyalty.tasks.expire_points_task",
@@ -395,6 +403,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "inventory.tasks.low_stock_digest_task",
         "schedule": crontab(hour=7, minute=0),
     },
+    "orders-snapshot-segment-sizes-daily": {
+        "task": "orders.tasks.snapshot_segment_sizes_task",
+        "schedule": crontab(hour=4, minute=10),
+    },
     "orders-retry-webhooks": {
         "task": "orders.tasks.retry_webhooks_task",
         "schedule": 60.0,
@@ -422,6 +434,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "reports-fail-stuck-runs": {
         "task": "omni.reports.tasks.fail_stuck_report_runs_task",
         "schedule": crontab(minute="7,37"),
+    },
+    "carts-back-in-stock": {
+        "task": "carts.tasks.check_back_in_stock_task",
+        "schedule": crontab(minute="*/15"),
+    },
+    "carts-refresh-recommendations-nightly": {
+        "task": "carts.tasks.refresh_recommendations_task",
+        "schedule": crontab(hour=3, minute=5),
     },
     "reports-purge-runs-daily": {
         "task": "omni.reports.tasks.purge_report_runs_task",

@@ -13,6 +13,9 @@ admin.site.login_form = AdminLoginForm  # the admin's login is throttled like th
 
 api_v1 = [
     path("", include("stores.api.urls")),
+    # before inventory's: a SKU may contain "/", so inventory's `skus/{sku}/` would read
+    # `skus/TEE-1/recommendations/` as the SKU "TEE-1/recommendations"
+    path("", include("carts.api.urls")),
     path("", include("inventory.api.urls")),
     path("", include("orders.api.urls")),
     path("", include("loyalty.api.urls")),
@@ -35,6 +38,7 @@ urlpatterns = [
     path("catalog/", include("inventory.urls")),
     path("orders/", include("orders.urls")),
     path("loyalty/", include("loyalty.urls")),
+    path("carts/", include("carts.urls")),
     path("reports/", include("omni.reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from inventory import selectors, services
 from inventory.exceptions import CatalogInvalid, SkuNotFound
 from inventory.forms import CatalogSearchForm, VariantPriceForm
+from inventory.sku_extras import sku_sections
 from inventory.views.common import PAGE_SIZE
 from omni import pages
 
@@ -113,6 +114,7 @@ def sku_detail(request: HttpRequest, sku: str) -> HttpResponse:
             "price_form": price_form,
             "currency": settings.OMNI_CURRENCY,
             "here": here,
+            "sku_sections": sku_sections(request, variant, here),
             **_stock_answer(variant, here),
         },
     )
