@@ -18,6 +18,9 @@ Python loop per row, in three independent steps, each one transaction that is sk
    Documents: transfers "BT" + 8 digits, counts "BC" + 8 digits; movement references "BH-...".
 3. loyalty: members (one per 25 orders, emails socio<n>@bench.example, cards 2899...) with earn, redeem
    and expire entries, their points lots and draws, keeping every `check_loyalty` rule true.
+
+Then the carts of those orders (demo.seed.carts) and the demo's customer segments (demo.seed.segments, through
+the service, with today's sizes only: their rules are evaluated at the present).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
-from demo.seed import data
+from demo.seed import carts, data, segments
 from demo.seed.network import _lock
 from inventory.models import (
     Product,
@@ -45,7 +48,7 @@ from inventory.models import (
     TransferLine,
     Variant,
 )
-from loyalty.models import Customer, LedgerEntry, LotDraw, Member, PointsLot
+from loyalty.models import ConsentEvent, Customer, LedgerEntry, LotDraw, Member, PointsLot
 from orders.models import Order, OrderLine, Payment, Return, ReturnLine
 from stores.models import Location
 
@@ -82,6 +85,7 @@ def _t() -> dict[str, str]:
         "count": StockCount,
         "cline": StockCountLine,
         "customer": Customer,
+        "consent": ConsentEvent,
         "member": Member,
         "entry": LedgerEntry,
         "lot": PointsLot,
@@ -97,10 +101,13 @@ def seed_history(
     when already there, or when its size is 0."""
     now = now or timezone.now()
     result = HistoryResult()
-    parts: list[tuple[str, int, Callable[[], bool], Callable[[], None]]] = [
+    parts: list[tuple[str, int, Callable[[], bool], Callable[[], object]]] = [
         ("orders", orders, _orders_exist, lambda: _seed_orders(orders, now)),
+        ("carts", orders, carts.carts_exist, lambda: carts.seed_carts(ORDER_RE, now)),
         ("stock movements", movements, _movements_exist, lambda: _seed_movements(movements, now)),
         ("loyalty", orders // 25, _loyalty_exists, lambda: _seed_loyalty(orders // 25, now)),
+        # after the orders and the members they count; today's sizes only (segments.py says why)
+        ("segments", orders, segments.segments_exist, lambda: segments.seed_segments()),
     ]
     for name, size, exists, build in parts:
         if size <= 0 or exists():
@@ -684,13 +691,25 @@ def _seed_loyalty(n: int, now: datetime) -> None:
     _execute("UPDATE h_mem SET balance = CASE WHEN old THEN a2 - redeemed + a3 ELSE a3 END")
     _execute(
         f"""
-        INSERT INTO {t["customer"]} (email, phone, first_name, last_name, language, marketing_consent,
+        INSERT INTO {t["customer"]} (email, phone, first_name, last_name, language, sizes,
           created_at, updated_at)
         SELECT 'socio' || k || '@bench.example', '',
                (%(first)s::text[])[1 + (k %% cardinality(%(first)s::text[]))],
-               (%(last)s::text[])[1 + ((k * 7) %% cardinality(%(last)s::text[]))], 'it', k %% 2 = 0,
+               (%(last)s::text[])[1 + ((k * 7) %% cardinality(%(last)s::text[]))], 'it', '{{}}'::jsonb,
                enrolled_at, enrolled_at
         FROM h_mem ORDER BY k
+        """,  # noqa: S608
+        p,
+    )
+    # every other member said yes to marketing emails when enrolling (one consent statement each)
+    _execute(
+        f"""
+        INSERT INTO {t["consent"]} (customer_id, purpose, channel, granted, source, actor_label, created_at)
+        SELECT c.id, 'marketing', 'email', true, 'import', 'demo', m.enrolled_at
+        FROM h_mem AS m
+        JOIN {t["customer"]} AS c ON c.email = 'socio' || m.k || '@bench.example'
+        WHERE m.k %% 2 = 0
+        ORDER BY m.k
         """,  # noqa: S608
         p,
     )

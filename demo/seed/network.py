@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from demo.seed import data
 from demo.seed.activity import seed_demo_activity
+from demo.seed.segments import seed_segments
 from inventory.gtin import make_gtin, to_gtin14
 from inventory.models import (
     Brand,
@@ -97,6 +98,7 @@ def seed_demo_network(*, now: datetime | None = None) -> SeedResult:
                 name=name, role=role, location_id=by_code[code].pk if code else None, token=token
             )
     seed_demo_activity(locations, variants, rng)
+    seed_segments()  # after the trading, so the segments have members
     return SeedResult(created=True, counts=_counts())
 
 

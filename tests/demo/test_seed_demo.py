@@ -205,3 +205,20 @@ def test_the_demo_has_a_mornings_trading_for_the_desks_and_reports(seeded):
     assert stock_drift() == [] and "OK" in run("check_loyalty")
     for slug in ("sales-by-channel", "click-and-collect", "returns", "loyalty"):
         assert count_rows(get_report(slug), ReportFilters()) > 0, slug
+
+
+def test_the_demo_has_customer_segments_sized_today(seeded):
+    from django.utils import timezone
+
+    from omni.reports.base import ReportFilters, get_report
+    from omni.reports.runner import count_rows
+    from orders.models import Segment, SegmentSize
+    from orders.selectors.segments import member_counts
+
+    segments = list(Segment.objects.order_by("code"))
+    assert [s.code for s in segments] == ["app-users", "big-spenders", "gold", "lapsed"]
+    sizes = dict(SegmentSize.objects.filter(day=timezone.localdate()).values_list("segment_id", "members"))
+    assert sizes == member_counts(segments)  # today's, counted from the rules: no invented history
+    assert not SegmentSize.objects.exclude(day=timezone.localdate()).exists()
+    assert sizes[next(s.pk for s in segments if s.code == "app-users")] > 0
+    assert count_rows(get_report("segment-sizes"), ReportFilters()) == 4

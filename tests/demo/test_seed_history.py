@@ -155,3 +155,15 @@ def test_scale_history_keeps_the_ledgers_true_and_feeds_every_report():
     assert before == [
         m.objects.count() for m in (Order, OrderLine, Return, StockMovement, StockLevel, Member)
     ]
+
+    # the demo segments, defined through the service, sized today only (their rules read the present)
+    from django.utils import timezone
+
+    from orders.models import Segment, SegmentSize
+    from orders.selectors.segments import member_counts
+
+    segments = list(Segment.objects.order_by("code"))
+    assert [s.code for s in segments] == ["app-users", "big-spenders", "gold", "lapsed"]
+    assert set(SegmentSize.objects.values_list("day", flat=True)) == {timezone.localdate()}
+    sizes = dict(SegmentSize.objects.values_list("segment_id", "members"))
+    assert sizes == member_counts(segments)
