@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.utils import timezone
 
 from carts.services import expire_carts
-from orders.management.commands.expire_pickups import parse_as_of
+from omni.commands import add_as_of, as_of
 
 
 class Command(BaseCommand):
@@ -17,15 +16,9 @@ class Command(BaseCommand):
     "change)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--as-of",
-            dest="as_of",
-            default=None,
-            help="Expire as if it were this time (ISO 8601; without an offset, the server's time zone). "
-            "Default: now.",
-        )
+        add_as_of(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        as_of = parse_as_of(options["as_of"]) if options["as_of"] else timezone.now()
-        count = expire_carts(as_of=as_of)
-        self.stdout.write(self.style.SUCCESS(f"{count} cart(s) expired as of {as_of.isoformat()}."))
+        moment = as_of(options["as_of"])
+        count = expire_carts(as_of=moment)
+        self.stdout.write(self.style.SUCCESS(f"{count} cart(s) expired as of {moment.isoformat()}."))
