@@ -75,7 +75,7 @@ worker: $(STAMP)
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) -m celery -A omni worker --beat --loglevel=INFO --concurrency=2
 
 # tools/bench (not packaged): figures to .omni/bench/<timestamp>.md and latest.md/.json (docs/PERFORMANCE.md is
-# edited by hand). `make bench BENCH_ARGS="--only stock --seconds 10"`, or "--only reports", for one part.
+# edited by hand). `make bench BENCH_ARGS="--only stock --seconds 10"`, or "--only reports" or "--only customers", for one part.
 bench: $(STAMP)
 	DJANGO_DEBUG=1 $(PY) -m tools.bench $(BENCH_ARGS)
 

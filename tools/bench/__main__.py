@@ -3,7 +3,8 @@ real multi-process server, (1) the availability endpoint for one SKU across ever
 placement beside a raw-SQL baseline for 1, 3, 10 and 50 lines, with and without a broker, with what each
 order costs in CPU (gunicorn workers, PostgreSQL), statements and commits (tools/bench/stock.py, placement.py,
 cost.py) and (3) every managers' report page beside its raw SQL aggregate, and the largest export's memory
-(tools/bench/report_pages.py). `--only stock` or `--only reports` runs one part.
+(tools/bench/report_pages.py) and (4) carts and segments at a million customers (tools/bench/customers.py).
+`--only stock`, `--only reports` or `--only customers` runs one part.
 
 The figures go to `.omni/bench/<timestamp>.md` and `.json`, and `latest.md` / `latest.json` beside them
 (tools/bench/report.py); the path is printed at the end. docs/PERFORMANCE.md is written by hand.
@@ -43,6 +44,8 @@ OPTIONS = (
     "clients",
     "pool",
     "workers",
+    "customers",
+    "carts",
 )
 FLAGS = ("no_broker", "profile")
 APPLICATION = f"omni-bench-{os.getpid()}"
@@ -72,13 +75,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default="", help="also copy the Markdown write-up to this file")
     p.add_argument(
         "--only",
-        choices=["all", "stock", "reports"],
+        choices=["all", "stock", "reports", "customers"],
         default="all",
-        help="stock: availability and placement; reports: the managers' reports (default: all)",
+        help="stock: availability and placement; reports: the managers' reports; customers: carts and "
+        "segments at a million customers (default: all)",
     )
     p.add_argument("--orders", type=int, default=500_000, help="orders of history in the data")
     p.add_argument("--movements", type=int, default=2_000_000, help="stock movements of history")
     p.add_argument("--page-requests", type=int, default=5, help="timed requests per report page")
+    p.add_argument("--customers", type=int, default=1_000_000, help="loyalty customers (members) in the data")
+    p.add_argument("--carts", type=int, default=1_000_000, help="carts (with lines) in the data")
     p.add_argument("--in-bench-db", action="store_true", help="internal: already in the bench database")
     return p
 
@@ -166,6 +172,13 @@ def run(opts: dict[str, Any]) -> None:
         sections.append(text)
         data["reports"] = figures
         summary.append(line)
+    if opts["only"] in ("all", "customers"):
+        from tools.bench import customers
+
+        result_c = customers.run(opts)
+        sections.append(customers.section(result_c))
+        data["customers"] = customers.figures(result_c)
+        summary.append(customers.summary(result_c))
     path = report.write(Path(opts["output_dir"]), sections=sections, data=data, argv=opts["argv"])
     if opts["output"]:
         copy = shutil.copy(path, opts["output"])  # a file, or into a folder
