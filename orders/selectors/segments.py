@@ -51,6 +51,9 @@ def _ctes(scope: str) -> str:
     # ANY(ARRAY(...)): evaluated once, then an index condition (the primary key, the merged_into index)
     own = "AND c2.id = ANY(ARRAY(SELECT id FROM me))" if scope else ""
     merged = "AND d.merged_into_id = ANY(ARRAY(SELECT id FROM me))" if scope else ""
+    # One person: inlined, so each condition reads their few orders by index. The whole base: the join of
+    # every person with their orders is built once and read by every segment's condition.
+    po = "NOT MATERIALIZED" if scope else "MATERIALIZED"
     return f"""
         pe AS NOT MATERIALIZED (
             SELECT c2.id AS customer_id, c2.email FROM {CUSTOMER} c2 WHERE c2.email <> '' {own}
@@ -58,7 +61,7 @@ def _ctes(scope: str) -> str:
             SELECT d.merged_into_id, d.email FROM {CUSTOMER} d
             WHERE d.merged_into_id IS NOT NULL AND d.email <> '' {merged}
         ),
-        po AS NOT MATERIALIZED (
+        po AS {po} (
             SELECT pe.customer_id, o.id, o.created_at, o.total, o.channel, o.started_channel, o.location_id
             FROM pe JOIN {Order._meta.db_table} o ON o.customer_email = pe.email
             WHERE o.customer_email <> '' AND o.status <> 'cancelled'
