@@ -25,6 +25,26 @@ def locked_wishlist(member_id: int) -> QuerySet[WishlistEntry]:
     )
 
 
+def locked_wishlists(member_ids: Iterable[int]) -> QuerySet[WishlistEntry]:
+    """Several members' wishlist entries, locked in primary-key order (a merge moving a duplicate's entries
+    to the kept member; the back-in-stock job locks a subset of these, in the same order)."""
+    return (
+        WishlistEntry.objects.filter(member_id__in=list(member_ids))
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    )
+
+
+def locked_pending_notices(member_ids: Iterable[int]) -> QuerySet[BackInStockNotice]:
+    """The members' back-in-stock notices not yet sent nor skipped, locked in primary-key order (the
+    delivery locks one of them at a time): what a merge hands to the kept member."""
+    return (
+        BackInStockNotice.objects.filter(member_id__in=list(member_ids), sent_at__isnull=True, skipped="")
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    )
+
+
 def locked_notice(notice_id: int) -> BackInStockNotice | None:
     """A back-in-stock notice, locked while it is sent (so two runs never both send it)."""
     return (

@@ -1,7 +1,8 @@
 """What the carts app registers with the apps below it, which never import it (CartsConfig.ready): the
 till's cart checkout (orders.cart_checkout), the open carts on the customer page (loyalty.customer_extras),
-the carts report (omni.reports), a person's carts in their GDPR export (loyalty.customer_extras) and the
-erasure of their carts with them (loyalty.signals)."""
+the carts report (omni.reports), a person's carts in their GDPR export (loyalty.customer_extras), the
+erasure of their carts with them and, when two customers are merged, the duplicate's wishlist and open carts
+following the kept person (loyalty.signals)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from carts.reports import CartsByChannel
 from carts.selectors import open_carts_of_person, price_cart
 from carts.selectors.lookup import carts_of_person
 from carts.services import convert_at_till
+from carts.services.merges import on_customers_merged
 from carts.services.privacy import on_customer_erased
 from loyalty.customer_extras import register_customer_section, register_export_section
 from loyalty.models import Customer
-from loyalty.signals import customer_erased
+from loyalty.signals import customer_erased, customers_merged
 from omni.reports.base import register_report
 from orders.cart_checkout import register_cart_checkout
 
@@ -62,6 +64,7 @@ def carts_export(customer: Customer) -> list[dict[str, Any]]:
 
 def register() -> None:
     customer_erased.connect(on_customer_erased, dispatch_uid="carts.privacy.customer_erased")
+    customers_merged.connect(on_customers_merged, dispatch_uid="carts.merges.customers_merged")
     register_cart_checkout(convert_at_till)
     register_customer_section("carts.open_carts", customer_carts)
     register_export_section("carts", carts_export)

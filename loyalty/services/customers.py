@@ -41,7 +41,7 @@ from loyalty.services.ledger import (
     write_entry,
 )
 from loyalty.services.tiers import tier_for, tiers, update_tier
-from loyalty.signals import customer_erased
+from loyalty.signals import customer_erased, customers_merged
 from omni.actors import Actor
 from omni.services import record_audit
 
@@ -242,7 +242,9 @@ def _move_points(keep: Member, merge: Member, *, actor: Actor | None, now: datet
 def merge_customers(*, keep: Customer, merge: Customer, actor: Actor | None, reason: str) -> Customer:
     """Merge the duplicate `merge` into `keep` (audited). `merge` stays as a tombstone pointing at `keep`,
     so its email still finds the person. Its member's points move to `keep`'s member with their expiries
-    (or, when `keep` has no member, that member simply moves over); its earns keep qualifying for tiers."""
+    (or, when `keep` has no member, that member simply moves over); its earns keep qualifying for tiers.
+    Apps above loyalty move their own rows of the duplicate (carts: wishlist, open carts) on the
+    `customers_merged` signal, in this transaction."""
     reason = (reason or "").strip()
     if not reason:
         raise LoyaltyInvalid.on("reason", "Say why these customers are merged.")
@@ -305,6 +307,7 @@ def merge_customers(*, keep: Customer, merge: Customer, actor: Actor | None, rea
     merge.merged_into = keep
     merge.merged_at = now
     merge.save(update_fields=["merged_into", "merged_at", "updated_at"])
+    customers_merged.send(sender=Customer, keep=keep, merged=merge)  # carts: wishlist and open carts follow
     audit.data = {**audit.data, "points_moved": moved, "members": [m.pk for m in members.values()]}
     audit.save(update_fields=["data"])
     return keep
