@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from carts.models import BackInStockNotice, WishlistEntry
 from carts.selectors.wishlists import available_units, preferred_location_id
 from inventory.selectors import known_variant
-from loyalty.models import Member
-from omni.exceptions import InvalidInput, NotFound
+from loyalty import locks as loyalty_locks
+from loyalty.models import Member, MemberStatus
+from omni.exceptions import InvalidInput, InvalidTransition, NotFound
 
 MAX_WISHLIST_ENTRIES = 200
 
@@ -25,6 +26,13 @@ def add_to_wishlist(*, member: Member, sku: str) -> tuple[WishlistEntry, bool]:
     """The member's entry for this SKU and whether it is new (adding it again changes nothing). An unknown
     SKU, one not on sale, or a full wishlist: 400 naming `sku`."""
     variant = known_variant(sku, field="sku")
+    # The member's row, locked: adds to one wishlist queue (the 200-entry limit holds), and an add that waited
+    # on a merge of this person finds the member merged instead of landing on the duplicate.
+    member = loyalty_locks.member(member.pk)
+    if member.status != MemberStatus.ACTIVE:
+        raise InvalidTransition(
+            _("This member card is no longer active (merged or erased): use the customer's current card.")
+        )
     existing = WishlistEntry.objects.filter(member=member, variant=variant).first()
     if existing is not None:
         return existing, False

@@ -296,3 +296,15 @@ def test_the_staff_merge_page_moves_the_wishlist_and_the_carts(client, keep, dup
     assert cart.customer_email == keep.email and cart.member_id == member(keep).pk
     page = client.get(reverse("loyalty:customer", args=[keep.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'data-testid="wishlist-TEE-1"' in page
+
+
+def test_an_add_to_the_duplicates_wishlist_after_the_merge_is_refused(keep, dup, cap):
+    """An add that reaches the duplicate's member after the merge (it waited on the merge's lock, or came with
+    the old card) is refused, never stranded on the duplicate."""
+    from omni.exceptions import InvalidTransition
+
+    old = member(dup)
+    merge(keep, dup)
+    with pytest.raises(InvalidTransition):
+        add_to_wishlist(member=old, sku="CAP-1")
+    assert not WishlistEntry.objects.filter(member=old).exists()
