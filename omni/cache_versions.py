@@ -91,6 +91,13 @@ def _end_request(**_: Any) -> None:
     _local.memo = None
 
 
+def end_request() -> None:
+    """What `request_finished` does for this thread. A WSGI server always sends it; Django's test client sends
+    it for a streaming response only once its content is read, so the test suite calls this after every
+    test (tests/conftest.py) lest the next test's code run with an old request's versions."""
+    _end_request()
+
+
 request_started.connect(_begin_request, dispatch_uid="omni.cache_versions.begin")
 request_finished.connect(_end_request, dispatch_uid="omni.cache_versions.end")
 

@@ -189,12 +189,18 @@ def _payment(d: dict[str, Any], e: OrderEvent) -> str:
     }
 
 
-def _points(singular: str, plural: str) -> Callable[[dict[str, Any], OrderEvent], str]:
-    def render(d: dict[str, Any], e: OrderEvent) -> str:
-        points = _n(d["points"])
-        return ngettext(singular, plural, points) % {"points": points}
+def _points_earned(d: dict[str, Any], e: OrderEvent) -> str:
+    points = _n(d["points"])
+    return ngettext("%(points)d loyalty point earned.", "%(points)d loyalty points earned.", points) % {
+        "points": points
+    }
 
-    return render
+
+def _points_restored(d: dict[str, Any], e: OrderEvent) -> str:
+    points = _n(d["points"])
+    return ngettext(
+        "%(points)d redeemed point given back.", "%(points)d redeemed points given back.", points
+    ) % {"points": points}
 
 
 def _points_redeemed(d: dict[str, Any], e: OrderEvent) -> str:
@@ -433,10 +439,8 @@ _SENTENCES: dict[str, Callable[[dict[str, Any], OrderEvent], str]] = {
     "payment": _payment,
     "completed": lambda d, e: _("Carried out at %(location)s.") % {"location": d["location"]},
     "points_redeemed": _points_redeemed,
-    "points_earned": _points("%(points)d loyalty point earned.", "%(points)d loyalty points earned."),
-    "points_restored": _points(
-        "%(points)d redeemed point given back.", "%(points)d redeemed points given back."
-    ),
+    "points_earned": _points_earned,
+    "points_restored": _points_restored,
     "picked": _picked,
     "short_pick": _short_pick,
     "resource_failed": _resource_failed,

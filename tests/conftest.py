@@ -13,11 +13,21 @@ from pathlib import Path
 import pytest
 from rest_framework.test import APIClient
 
+from omni import cache_versions
 from omni.dburl import url_for
 from omni.services import create_api_client
 from tests.processes import Child
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _request_closed() -> Iterator[None]:
+    """Each test starts outside any request: a streaming response the test client never read leaves its
+    thread inside the request (with that request's cache versions) until the next one starts."""
+    cache_versions.end_request()
+    yield
+    cache_versions.end_request()
 
 
 @pytest.fixture

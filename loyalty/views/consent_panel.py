@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from loyalty import selectors
 from loyalty.forms import ConsentForm, PreferencesForm
@@ -18,17 +18,17 @@ HISTORY_SHOWN = 50
 
 # the touchpoints a consent usually comes through, as people read them (any other source shows as is)
 SOURCE_LABELS = {
-    "web": _lazy("Web shop"),
-    "app": _lazy("App"),
-    "kiosk": _lazy("In-store kiosk"),
-    "store": _lazy("In store (staff)"),
-    "till": _lazy("Till"),
-    "staff": _lazy("Back-office"),
-    "phone": _lazy("Phone"),
-    "import": _lazy("Import (HQ)"),
-    "migration": _lazy("Earlier marketing flag"),
-    "merge": _lazy("Merged profile"),
-    "system": _lazy("Omni"),
+    "web": gettext_lazy("Web shop"),
+    "app": gettext_lazy("App"),
+    "kiosk": gettext_lazy("In-store kiosk"),
+    "store": gettext_lazy("In store (staff)"),
+    "till": gettext_lazy("Till"),
+    "staff": gettext_lazy("Back-office"),
+    "phone": gettext_lazy("Phone"),
+    "import": gettext_lazy("Import (HQ)"),
+    "migration": gettext_lazy("Earlier marketing flag"),
+    "merge": gettext_lazy("Merged profile"),
+    "system": gettext_lazy("Omni"),
 }
 
 
