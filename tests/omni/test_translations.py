@@ -23,8 +23,8 @@ pytestmark = pytest.mark.skipif(
 
 
 def _tracked_files() -> list[str]:
-    listed = subprocess.run(  # noqa: S603 - git, fixed arguments
-        ["git", "ls-files", "-co", "--exclude-standard"],  # noqa: S607
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -39,7 +39,7 @@ def test_every_message_in_the_code_is_translated(tmp_path):
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / name, target)
     env = {**os.environ, "DJANGO_DEBUG": "1", "PYTHONPATH": str(tmp_path)}
-    subprocess.run(  # noqa: S603 - our manage.py
+    subprocess.run(
         [sys.executable, "manage.py", "makemessages", "-l", "it", "--ignore=tests", "--ignore=tools"],
         cwd=tmp_path,
         env=env,
@@ -47,14 +47,14 @@ def test_every_message_in_the_code_is_translated(tmp_path):
         check=True,
     )
     po = tmp_path / CATALOG / "django.po"
-    missing = subprocess.run(  # noqa: S603
-        ["msgattrib", "--untranslated", "--no-obsolete", str(po)],  # noqa: S607
+    missing = subprocess.run(
+        ["msgattrib", "--untranslated", "--no-obsolete", str(po)],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    fuzzy = subprocess.run(  # noqa: S603
-        ["msgattrib", "--only-fuzzy", "--no-obsolete", str(po)],  # noqa: S607
+    fuzzy = subprocess.run(
+        ["msgattrib", "--only-fuzzy", "--no-obsolete", str(po)],
         capture_output=True,
         text=True,
         check=True,
@@ -66,8 +66,8 @@ def test_every_message_in_the_code_is_translated(tmp_path):
 
 def test_the_committed_mo_is_the_compiled_po(tmp_path):
     compiled = tmp_path / "django.mo"
-    subprocess.run(  # noqa: S603
-        ["msgfmt", "--check-format", "-o", str(compiled), str(ROOT / CATALOG / "django.po")],  # noqa: S607
+    subprocess.run(
+        ["msgfmt", "--check-format", "-o", str(compiled), str(ROOT / CATALOG / "django.po")],
         check=True,
     )
     assert compiled.read_bytes() == (ROOT / CATALOG / "django.mo").read_bytes(), (
