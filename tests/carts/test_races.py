@@ -4,51 +4,23 @@ converted once."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connections
 
 from carts import services
 from carts.models import Cart, CartStatus
 from carts.services.carts import CartLineInput
 from inventory.models import StockLevel
 from omni.actors import Actor
-from omni.exceptions import DomainError
 from orders import services as orders
 from orders.models import Order
 from tests.inventory.factories import VariantFactory
 from tests.orders.conftest import stock
+from tests.races import run_together
 from tests.stores.factories import LocationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 HQ = Actor.system()
-
-
-def run_together(jobs: list[Callable[[], str]]) -> list[str]:
-    barrier = threading.Barrier(len(jobs))
-    outcomes = [""] * len(jobs)
-
-    def worker(index: int, job: Callable[[], str]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = job()
-        except DomainError as exc:
-            outcomes[index] = exc.code
-        except Exception as exc:
-            outcomes[index] = f"error: {exc!r}"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung (deadlock?)"
-    return outcomes
 
 
 def test_four_concurrent_checkouts_of_one_cart_place_one_order():

@@ -3,49 +3,23 @@ connection, against committed data. Nothing oversells, nothing drifts from the l
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connections, transaction
+from django.db import transaction
 from rest_framework.test import APIClient
 
 from inventory import selectors, services
-from inventory.exceptions import InsufficientStock
 from inventory.models import Reservation, ReservationState, StockLevel, StockMovement, TransferStatus
 from inventory.services import StockLine, TransferLineInput
 from omni.actors import Actor
 from tests.inventory.factories import VariantFactory
+from tests.races import run_together
 from tests.stores.factories import LocationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 HQ = Actor(role="integration")
-
-
-def run_together(jobs: list[Callable[[], str]]) -> list[str]:
-    """Start every job at the same moment, one thread and one connection each; their outcomes in order."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list[str] = [""] * len(jobs)
-
-    def worker(index: int, job: Callable[[], str]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = job()
-        except InsufficientStock:
-            outcomes[index] = "insufficient"
-        except Exception as exc:
-            outcomes[index] = f"error: {exc!r}"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung (deadlock?)"
-    return outcomes
 
 
 def ledger_sum(location_id: int, variant_id: int) -> int:
@@ -75,7 +49,7 @@ def test_ten_buyers_for_the_last_three_units():
 
     outcomes = run_together([buy(n) for n in range(10)])
 
-    assert sorted(outcomes) == ["insufficient"] * 7 + ["reserved"] * 3, outcomes
+    assert sorted(outcomes) == ["insufficient_stock"] * 7 + ["reserved"] * 3, outcomes
     level = StockLevel.objects.get(location=store, variant=variant)
     assert (level.on_hand, level.reserved, level.available) == (3, 3, 0)
     assert Reservation.objects.filter(state=ReservationState.ACTIVE).count() == 3
@@ -115,7 +89,7 @@ def test_a_transfer_ships_while_the_till_sells_the_same_sku():
     outcomes = run_together([ship, *[sell(n) for n in range(5)]])
 
     assert outcomes[0] == "shipped", outcomes
-    assert sorted(outcomes[1:]) == ["insufficient"] * 2 + ["sold"] * 3, outcomes
+    assert sorted(outcomes[1:]) == ["insufficient_stock"] * 2 + ["sold"] * 3, outcomes
     level = StockLevel.objects.get(location=store, variant=variant)
     assert (level.on_hand, level.reserved) == (0, 0)
     assert level.on_hand == ledger_sum(store.pk, variant.pk)
@@ -147,7 +121,7 @@ def test_concurrent_damage_never_takes_on_hand_below_reserved():
 
     outcomes = run_together([damage] * 8)
 
-    assert sorted(outcomes) == ["insufficient"] * 5 + ["recorded"] * 3, outcomes
+    assert sorted(outcomes) == ["insufficient_stock"] * 5 + ["recorded"] * 3, outcomes
     level = StockLevel.objects.get(location=store, variant=variant)
     assert (level.on_hand, level.reserved) == (2, 2)
     assert sorted(StockMovement.objects.filter(kind="damage").values_list("on_hand_after", flat=True)) == [
