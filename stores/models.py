@@ -74,6 +74,14 @@ class Location(models.Model):
             "approval. Empty: adjustments never wait."
         ),
     )
+    # Pickup slots (stores.services.capacity): windows of this many minutes within opening hours, each
+    # taking at most this many click-and-collect orders.
+    pickup_slot_minutes = models.PositiveSmallIntegerField(
+        _("pickup window (minutes)"), default=60, validators=[MinValueValidator(10), MaxValueValidator(240)]
+    )
+    pickup_slot_capacity = models.PositiveIntegerField(
+        _("orders per pickup window"), default=20, validators=[MinValueValidator(1), MaxValueValidator(1000)]
+    )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -135,6 +143,87 @@ class OpeningHours(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class Closure(models.Model):
+    """A day a location keeps other hours than its weekly ones: closed all day (a holiday, an inventory day)
+    when `opens` and `closes` are empty, or open only from `opens` to `closes`. Slots are generated from
+    these first, then from the weekly opening hours (stores.services.capacity)."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField(_("date"))
+    opens = models.TimeField(_("opens"), null=True, blank=True)
+    closes = models.TimeField(_("closes"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=120, blank=True, default="")
+
+    class Meta:
+        ordering = ["location", "date"]
+        verbose_name = _("closure or special hours")
+        verbose_name_plural = _("closures and special hours")
+        constraints = [
+            models.UniqueConstraint(fields=["location", "date"], name="closure_unique_day"),
+            models.CheckConstraint(
+                name="closure_hours_both_or_none",
+                condition=(Q(opens__isnull=True) & Q(closes__isnull=True))
+                | (Q(opens__isnull=False) & Q(closes__isnull=False) & Q(opens__lt=models.F("closes"))),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location.code} {self.date:%Y-%m-%d}"
+
+
+class Service(models.Model):
+    """Something a customer books time for at a store (a consultation, a tailoring fitting): slots of
+    `duration_minutes` within opening hours, `capacity` appointments at once (how many associates)."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="services")
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=120)
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"), validators=[MinValueValidator(5), MaxValueValidator(480)]
+    )
+    capacity = models.PositiveSmallIntegerField(
+        _("appointments at once"), default=1, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["location", "name"]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        constraints = [
+            models.UniqueConstraint(fields=["location", "code"], name="service_code_unique"),
+            models.CheckConstraint(name="service_duration_positive", condition=Q(duration_minutes__gte=5)),
+            models.CheckConstraint(name="service_capacity_positive", condition=Q(capacity__gte=1)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location.code} · {self.name}"
+
+
+class SlotUsage(models.Model):
+    """The capacity engine's one counter per location, resource and slot start: `resource` is "pickup" for
+    click-and-collect windows or "service:<code>" for an appointment service. A booking increments `taken`
+    by a conditional upsert that cannot pass `capacity` (stores.services.capacity.take_slot), a cancellation
+    decrements it; no row means nothing taken."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    resource = models.CharField(max_length=60)
+    start = models.DateTimeField()
+    taken = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("slot usage")
+        verbose_name_plural = _("slot usage")
+        constraints = [
+            models.UniqueConstraint(fields=["location", "resource", "start"], name="slot_usage_unique"),
+            models.CheckConstraint(name="slot_usage_taken_not_negative", condition=Q(taken__gte=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location_id} {self.resource} {self.start:%Y-%m-%d %H:%M}: {self.taken}"
 
 
 class StaffMembership(models.Model):

@@ -33,6 +33,8 @@ EDITABLE_FIELDS = (
     "accepts_returns",
     "pickup_hold_days",
     "preparation_minutes",
+    "pickup_slot_minutes",
+    "pickup_slot_capacity",
     "default_safety_stock",
     "active",
 )

@@ -12,10 +12,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from omni.actors import Actor
 from stores import selectors
 from stores.forms import LocationFilterForm
 from stores.middleware import SESSION_KEY
 from stores.models import Location
+from stores.services.closures import can_manage_calendar
 
 
 @login_required
@@ -50,7 +52,13 @@ def location_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "stores/location_detail.html",
-        {"location": location, "hours": hours, "today": today, "staff": staff},
+        {
+            "location": location,
+            "hours": hours,
+            "today": today,
+            "staff": staff,
+            "can_manage_calendar": can_manage_calendar(Actor.for_user(user), location),  # type: ignore[arg-type]
+        },
     )
 
 

@@ -84,6 +84,18 @@ class LocationUpdateIn(serializers.Serializer):
         help_text="Days a ready pickup is held: 1 to 60 with click_and_collect, else 0 is allowed too.",
     )
     preparation_minutes = serializers.IntegerField(min_value=0, max_value=7 * 24 * 60, required=False)
+    pickup_slot_minutes = serializers.IntegerField(
+        min_value=10,
+        max_value=240,
+        required=False,
+        help_text="Click and collect: the length of a pickup window, 10 to 240 minutes (default 60).",
+    )
+    pickup_slot_capacity = serializers.IntegerField(
+        min_value=1,
+        max_value=1000,
+        required=False,
+        help_text="Click and collect: orders per pickup window, 1 to 1000 (default 20).",
+    )
     default_safety_stock = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
     active = serializers.BooleanField(required=False)
     opening_hours = OpeningHoursIn(many=True, required=False)
