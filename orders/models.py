@@ -103,6 +103,12 @@ class Order(models.Model):
     pickup_code = models.CharField(_("pickup code"), max_length=6, blank=True, default="")
     pickup_failed_attempts = models.PositiveSmallIntegerField(_("wrong pickup codes"), default=0)
     pickup_locked_at = models.DateTimeField(_("pickup locked"), null=True, blank=True)
+    # Pickup slots and arrivals: the window the customer chose (stores.services.capacity holds its count),
+    # when they said "I'm here" (and where: a bay, the car), and, at handover, the minutes they waited.
+    pickup_slot_start = models.DateTimeField(_("pickup window"), null=True, blank=True)
+    pickup_slot_end = models.DateTimeField(_("pickup window ends"), null=True, blank=True)
+    arrived_at = models.DateTimeField(_("customer arrived"), null=True, blank=True)
+    arrival_note = models.CharField(_("arrival note"), max_length=200, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -144,6 +150,14 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at"], name="order_status_created"),
             models.Index(fields=["channel", "created_at"], name="order_channel_created"),
+            # the feedback invitations' scans (feedback.services.invitations): collected pickups and till
+            # sales by when they were completed, deliveries by when they left
+            models.Index(
+                fields=["status", "completed_at"],
+                name="order_status_completed",
+                condition=Q(completed_at__isnull=False),
+            ),
+            models.Index(fields=["shipped_at"], name="order_shipped", condition=Q(shipped_at__isnull=False)),
             # customer segments (orders.selectors.segments): a person's orders by time with what the rules
             # read (spend, last purchase, channels, where they bought), from the index alone
             models.Index(

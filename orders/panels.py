@@ -73,17 +73,18 @@ def orders_panel(request: HttpRequest, location: Any) -> Panel | None:
     return Panel(title=title, order=15, figures=result, links=links)
 
 
-def _pickup_work(actor: Actor, locations: list[Any]) -> tuple[int, int, int]:
-    """(to prepare, ready, late) over the pickup queues of `locations`, in one query: the queue's own
-    selector decides what is late."""
-    fields = ("status", "is_late")  # is_late: annotated by the selector
+def _pickup_work(actor: Actor, locations: list[Any]) -> tuple[int, int, int, int]:
+    """(to prepare, ready, late, arrived and waiting) over the pickup queues of `locations`, in one query:
+    the queue's own selector decides what is late."""
+    fields = ("status", "is_late", "arrived_at")  # is_late: annotated by the selector
     queues = [pickup_queue(actor, loc).order_by().values_list(*fields) for loc in locations]
     if not queues:
-        return 0, 0, 0
+        return 0, 0, 0, 0
     rows = list(queues[0].union(*queues[1:], all=True)) if len(queues) > 1 else list(queues[0])
-    prepare = sum(1 for status, _late in rows if status == OrderStatus.PLACED)
-    ready = sum(1 for status, _late in rows if status == OrderStatus.READY_FOR_PICKUP)
-    return prepare, ready, sum(1 for _status, late in rows if late)
+    prepare = sum(1 for status, _late, _at in rows if status == OrderStatus.PLACED)
+    ready = sum(1 for status, _late, _at in rows if status == OrderStatus.READY_FOR_PICKUP)
+    late = sum(1 for _status, is_late, _at in rows if is_late)
+    return prepare, ready, late, sum(1 for _status, _late, at in rows if at is not None)
 
 
 def pickup_panel(request: HttpRequest, location: Any) -> Panel | None:
@@ -103,7 +104,7 @@ def pickup_panel(request: HttpRequest, location: Any) -> Panel | None:
         places = list(cached_locations(ids).values())
     else:
         return None
-    prepare, ready, late = _pickup_work(actor, places)
+    prepare, ready, late, arrived = _pickup_work(actor, places)
     queue = reverse("orders:pickup-queue") if location is not None else None
     title = (
         _("Click and collect at %(name)s") % {"name": location.name} if location else _("Click and collect")
@@ -125,7 +126,12 @@ def pickup_panel(request: HttpRequest, location: Any) -> Panel | None:
                 tone="good" if ready else "",
             ),
             Figure(_("Late"), late, f"{queue}?show=late" if queue else None, tone="bad" if late else ""),
-        ],
+        ]
+        + (  # customers at the store, shown while there are some
+            [Figure(_("Arrived, waiting"), arrived, f"{queue}?show=arrived" if queue else None, tone="warn")]
+            if arrived
+            else []
+        ),
         links=[
             (_("Pickup queue"), reverse("orders:pickup-queue")),
             (_("Pickup desk"), reverse("orders:pickup-desk")),

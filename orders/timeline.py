@@ -57,6 +57,8 @@ KIND_LABELS: dict[str, Promise] = {
     "resource_failed": gettext_lazy("Units cancelled"),
     "ready_for_pickup": gettext_lazy("Ready for pickup"),
     "collected": gettext_lazy("Collected"),
+    "pickup_slot": gettext_lazy("Pickup window"),
+    "arrived": gettext_lazy("Customer arrived"),
     "pickup_code_rejected": gettext_lazy("Wrong pickup code"),
     "pickup_locked": gettext_lazy("Pickup locked"),
     "pickup_unlocked": gettext_lazy("Pickup unlocked"),
@@ -71,6 +73,7 @@ KIND_LABELS: dict[str, Promise] = {
     "exchange": gettext_lazy("Exchange"),
     "refund_settled": gettext_lazy("Refund paid back"),
     "erased": gettext_lazy("Personal data erased"),
+    "offline_sale": gettext_lazy("Sold offline"),
 }
 
 # the free-text reasons the services write for units cancelled off a line
@@ -237,11 +240,45 @@ def _transfer_received(d: dict[str, Any], e: OrderEvent) -> str:
 
 def _collected(d: dict[str, Any], e: OrderEvent) -> str:
     units = _n(d["units"])
-    return ngettext(
+    text = ngettext(
         "Collected at %(store)s: %(units)d unit handed over.",
         "Collected at %(store)s: %(units)d units handed over.",
         units,
     ) % {"store": d["store"], "units": units}
+    if d.get("waited_minutes") is not None:
+        waited = _n(d["waited_minutes"])
+        text += " " + ngettext(
+            "The customer waited %(n)d minute after arriving.",
+            "The customer waited %(n)d minutes after arriving.",
+            waited,
+        ) % {"n": waited}
+    return text
+
+
+def _pickup_slot(d: dict[str, Any], e: OrderEvent) -> str:
+    start = parse_datetime(str(d["start"]))
+    end = parse_datetime(str(d["end"]))
+    if start is None or end is None:
+        raise ValueError(d)
+    values = {
+        "start": _when(d["start"]),
+        "end": formats.time_format(timezone.localtime(end), "TIME_FORMAT"),
+    }
+    if d.get("previous"):
+        values["previous"] = _when(d["previous"])
+        return _("Pickup window changed from %(previous)s to %(start)s-%(end)s.") % values
+    return _("Pickup window chosen: %(start)s-%(end)s.") % values
+
+
+def _arrived(d: dict[str, Any], e: OrderEvent) -> str:
+    via_link = d.get("via") == "link"
+    if d.get("note"):
+        if via_link:
+            return _("The customer is at the store (from the email's link): %(note)s") % {"note": d["note"]}
+        return _("The customer is at the store: %(note)s") % {"note": d["note"]}
+    if via_link:
+        return _("The customer is at the store (from the email's link).")
+    return _("The customer is at the store.")
 
 
 def _pickup_locked(d: dict[str, Any], e: OrderEvent) -> str:
@@ -415,6 +452,23 @@ def _refund_settled(d: dict[str, Any], e: OrderEvent) -> str:
     return _("Refund of return %(number)s paid back: %(amount)s by %(method)s.") % values
 
 
+def _offline_sale(d: dict[str, Any], e: OrderEvent) -> str:
+    """A sale a tablet made offline, synced later; the lines sold at a price other than the catalog's."""
+    text = _("Sold offline at the counter on %(when)s, synced on %(synced)s from tablet %(device)s.") % {
+        "device": d["device"],
+        "when": _when(d["happened_at"]),
+        "synced": _when(d["synced_at"]),
+    }
+    currency = d["currency"]
+    for change in d.get("price_changes") or []:
+        text += " " + _("%(sku)s paid %(paid)s (catalog price at sync: %(catalog)s).") % {
+            "sku": change["sku"],
+            "paid": _money(change["paid"], currency),
+            "catalog": _money(change["catalog"], currency),
+        }
+    return text
+
+
 def _fixed(text: Promise) -> Callable[[dict[str, Any], OrderEvent], str]:
     return lambda d, e: str(text)
 
@@ -446,6 +500,8 @@ _SENTENCES: dict[str, Callable[[dict[str, Any], OrderEvent], str]] = {
     "resource_failed": _resource_failed,
     "ready_for_pickup": _ready,
     "collected": _collected,
+    "pickup_slot": _pickup_slot,
+    "arrived": _arrived,
     "pickup_code_rejected": lambda d, e: (
         _("Wrong pickup code (%(attempts)d of %(max)d).")
         % {"attempts": _n(d["attempts"]), "max": _n(d["max_attempts"])}
@@ -463,4 +519,5 @@ _SENTENCES: dict[str, Callable[[dict[str, Any], OrderEvent], str]] = {
     "exchange": _exchange,
     "refund_settled": _refund_settled,
     "erased": _fixed(gettext_lazy("The customer's personal data was erased at their request.")),
+    "offline_sale": _offline_sale,
 }

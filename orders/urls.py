@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders.views import orders, pickup, pickup_desk, receipts, returns, segments, till
+from orders.views import arrival, orders, pickup, pickup_desk, receipts, returns, segments, till
 
 app_name = "orders"
 urlpatterns = [
@@ -16,6 +16,8 @@ urlpatterns = [
     path("pickup/<str:number>/ready/", pickup.pickup_ready, name="pickup-ready"),
     path("pickup/<str:number>/handover/", pickup_desk.pickup_handover, name="pickup-handover"),
     path("pickup/<str:number>/unlock/", pickup_desk.pickup_unlock, name="pickup-unlock"),
+    # the customer's "I'm here" page (public: the signed link of the ready email is the key)
+    path("here/<str:token>/", arrival.arrival, name="arrival"),
     # returns at the current location
     path("returns/", returns.returns_desk, name="returns-desk"),
     path("returns/r/<str:number>/", returns.return_detail, name="return-detail"),

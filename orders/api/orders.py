@@ -33,10 +33,12 @@ from orders.exceptions import OrderInvalid, OrderNotFound
 from orders.models import Order, OrderLine
 from orders.selectors import order_detail, order_list
 from orders.selectors.promotions import promotions_by_id
+from orders.services.slots import change_pickup_slot, mark_arrived
 
 CANCEL_ROLES = frozenset({ApiRole.INTEGRATION.value, ApiRole.ESHOP.value, ApiRole.STORE.value})
 SHIP_ROLES = frozenset({ApiRole.INTEGRATION.value, ApiRole.STORE.value})
 PICKUP_ROLES = frozenset({ApiRole.INTEGRATION.value, ApiRole.STORE.value})
+CUSTOMER_ROLES = frozenset({ApiRole.INTEGRATION.value, ApiRole.ESHOP.value})  # the customer's own calls
 
 
 def _placement_args(data: dict[str, Any]) -> dict[str, Any]:
@@ -57,6 +59,7 @@ def _placement_args(data: dict[str, Any]) -> dict[str, Any]:
             location=fulfilment["location"].strip(),
             address=dict(fulfilment["address"]) if fulfilment.get("address") else None,
             allow_transfer=fulfilment["allow_transfer"],
+            pickup_slot=fulfilment.get("pickup_slot"),
         ),
         "redeem_points": data["redeem_points"],
         "payment": (
@@ -104,6 +107,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         "ready_for_pickup": PICKUP_ROLES,
         "collect": PICKUP_ROLES,
         "unlock_pickup": PICKUP_ROLES,
+        "pickup_slot": CUSTOMER_ROLES,
+        "arrived": CUSTOMER_ROLES,
     }
     queryset = Order.objects.none()  # for the schema; get_queryset answers
 
@@ -352,4 +357,45 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = parse(pickup_io.UnlockPickupIn, request.data)
         actor = actor_of(request)
         services.unlock_pickup(actor=actor, number=number, reason=data["reason"])
+        return self._answer(self._order(actor, number))
+
+    # --- Pickup windows and arrivals (docs/TIME-IN-STORE.md) ---------------------------------------------
+
+    @extend_schema(
+        summary="Change a pickup's window",
+        description=(
+            "While the pickup is placed or ready for pickup (else 409 `invalid_transition`): `pickup_slot` "
+            "is the start of a window of the order's store (GET /locations/{code}/pickup-slots/), not before "
+            "the order's promised ready time (else 400 naming `pickup_slot`). The new place is taken and the "
+            "old one given back in one transaction; a full window: 409 `slot_full`, the old window kept. "
+            "The e-shop for its own orders, and integrations."
+        ),
+        request=pickup_io.PickupSlotIn,
+        responses={200: io.OrderOut, **problem_responses(400, 401, 403, 404, 409, 422)},
+    )
+    @action(detail=True, methods=["post"], url_path="pickup-slot")
+    @idempotent
+    def pickup_slot(self, request: Request, number: str) -> Response:
+        data = parse(pickup_io.PickupSlotIn, request.data)
+        actor = actor_of(request)
+        change_pickup_slot(actor=actor, number=number, start=data["pickup_slot"])
+        return self._answer(self._order(actor, number))
+
+    @extend_schema(
+        summary="The customer is at the store",
+        description=(
+            "For a pickup placed or ready for pickup (else 409 `invalid_transition`): `pickup.arrived_at` is "
+            "set and the store's pickup queue shows the order first, with the `note` (a bay, a car). "
+            "Idempotent: a second call keeps the first `arrived_at` and may update the note. The e-shop for "
+            "its own orders, and integrations."
+        ),
+        request=pickup_io.ArrivedIn,
+        responses={200: io.OrderOut, **problem_responses(400, 401, 403, 404, 409, 422)},
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def arrived(self, request: Request, number: str) -> Response:
+        data = parse(pickup_io.ArrivedIn, request.data or {})
+        actor = actor_of(request)
+        mark_arrived(actor=actor, number=number, note=data["note"])
         return self._answer(self._order(actor, number))

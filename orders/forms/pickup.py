@@ -14,6 +14,7 @@ from orders.selectors import PICKUP_CODE_LENGTH
 
 PICKUP_QUEUE_SHOW_CHOICES = [
     ("", _("All")),
+    ("arrived", _("Arrived")),
     ("prepare", _("To prepare")),
     ("ready", _("Ready")),
     ("late", _("Late")),

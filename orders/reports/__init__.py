@@ -15,16 +15,35 @@ from orders.reports.pickup import ClickAndCollect
 from orders.reports.returns import Returns
 from orders.reports.sales import SalesByChannel
 from orders.reports.segments import SegmentSizes
+from orders.reports.slots import ArrivalToHandover, SlotUtilisation
 
-__all__ = ["ClickAndCollect", "Returns", "SalesByChannel", "SegmentSizes", "channel_filter", "register"]
+__all__ = [
+    "ArrivalToHandover",
+    "ClickAndCollect",
+    "Returns",
+    "SalesByChannel",
+    "SegmentSizes",
+    "SlotUtilisation",
+    "channel_filter",
+    "register",
+]
 
 sales_by_channel = SalesByChannel()
 click_and_collect = ClickAndCollect()
 returns_report = Returns()
 segment_sizes = SegmentSizes()
+slot_utilisation = SlotUtilisation()
+arrival_to_handover = ArrivalToHandover()
 
 
 def register() -> None:
     register_filter(channel_filter)
-    for report in (sales_by_channel, click_and_collect, returns_report, segment_sizes):
+    for report in (
+        sales_by_channel,
+        click_and_collect,
+        returns_report,
+        segment_sizes,
+        slot_utilisation,
+        arrival_to_handover,
+    ):
         register_report(report)

@@ -59,7 +59,8 @@ def _pick_lines() -> Prefetch[Any]:
 
 
 def pickup_queue(actor: Actor, location: Any, *, now: dt.datetime | None = None) -> QuerySet[Order]:
-    """The pickup orders placed or ready at `location`, due soonest first, in one query: each with its
+    """The pickup orders placed or ready at `location` in one query: customers at the store first (who
+    arrived first, first), then by pickup window (earliest first), then due soonest first; each with its
     `units`, `is_late` (promised time passed, not ready), `is_expired` (ready, hold passed, not yet
     cancelled by the expiry job) and `awaiting_transfer` (units still on their way from a warehouse)."""
     now = now or timezone.now()
@@ -86,7 +87,13 @@ def pickup_queue(actor: Actor, location: Any, *, now: dt.datetime | None = None)
             ),
             awaiting_transfer=Exists(in_transit),
         )
-        .order_by(F("promised_ready_at").asc(nulls_last=True), "created_at", "id")
+        .order_by(
+            F("arrived_at").asc(nulls_last=True),
+            F("pickup_slot_start").asc(nulls_last=True),
+            F("promised_ready_at").asc(nulls_last=True),
+            "created_at",
+            "id",
+        )
     )
 
 

@@ -17,6 +17,7 @@ from orders.selectors import orders_for
 from orders.services import points
 from orders.services.events import event, write_events
 from orders.services.side_effects import after_commit
+from orders.services.slots import release_window
 from orders.services.states import check_transition
 
 CANCEL_REASONS = {"customer_request", "out_of_stock", "payment_failed", "fraud", "pickup_expired", "other"}
@@ -87,6 +88,7 @@ def cancel_locked(order: Order, *, actor: Actor | None, reason: str) -> Order:
     check_transition(order, OrderStatus.CANCELLED)
     events = _settle_transfers(order, actor or Actor.system())
     released = release_reservations(owner=order.reservation_owner)
+    release_window(order)  # its place in the pickup window, if it chose one
     now = timezone.now()
     order.status = OrderStatus.CANCELLED
     order.cancel_reason = reason

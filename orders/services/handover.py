@@ -38,6 +38,7 @@ from orders.services.inputs import PaymentInput, ReturnLineInput
 from orders.services.pickup import DESK_PAYMENT_METHODS, MAX_PICKUP_ATTEMPTS, lock_pickup
 from orders.services.returns import create_return
 from orders.services.side_effects import after_commit
+from orders.services.slots import waited_minutes
 from orders.services.states import check_transition
 from stores.models import Location
 
@@ -100,14 +101,17 @@ def _collect(
     order.status = OrderStatus.COLLECTED
     order.completed_at = now
     order.save(update_fields=["status", "completed_at", "updated_at"])
+    waited = waited_minutes(order, now)  # from "I'm here" to the handover, when the customer said so
     events = [
         event(
             order,
             "collected",
-            f"Collected at {store.code}: {sum(-m.delta for m in consumed)} units handed over.",
+            f"Collected at {store.code}: {sum(-m.delta for m in consumed)} units handed over."
+            + (f" The customer waited {waited} min." if waited is not None else ""),
             actor=actor,
             store=store.code,
             units=sum(-m.delta for m in consumed),
+            waited_minutes=waited,
         )
     ]
     if desk is not None and payment is not None:

@@ -119,6 +119,8 @@ def hold(
     plan: Plan,
     fulfilment: FulfilmentInput,
     location: Location | None,
+    *,
+    use_safety_stock: bool = False,
 ) -> dict[int, Transfer]:
     """Hold the plan, all or nothing. A pickup with transfer: what the store has is reserved for the order
     there; what comes from elsewhere is one inventory transfer per source, which holds the units at the
@@ -129,7 +131,8 @@ def hold(
         for loc, q in parts
     ]
     if not (fulfilment.type == FulfilmentType.PICKUP and fulfilment.allow_transfer):
-        reserve_in_transaction(owner=owner, lines=lines)  # writes nothing when it raises: no savepoint
+        # writes nothing when it raises: no savepoint
+        reserve_in_transaction(owner=owner, lines=lines, use_safety_stock=use_safety_stock)
         return {}
     assert location is not None
     here = [line for line in lines if line.location_id == location.pk]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from orders.models import PaymentMethod, ReturnReason
@@ -29,6 +31,19 @@ class FulfilmentInput:
     location: str = ""  # a location code, for pickup and carry_out
     address: dict[str, Any] | None = None  # for delivery
     allow_transfer: bool = False
+    pickup_slot: datetime | None = None  # pickup: the chosen window's start (aware)
+
+
+@dataclass(frozen=True)
+class OfflineSaleInput:
+    """A carry_out sale a store's tablet already made while offline, synced now (offline.services.sale only:
+    no API serializer or page builds one, so a client never sets a price). The order is priced at the unit
+    prices the customer paid (`paid_prices`, VAT included, per SKU; no promotion on top), dated when the sale
+    happened, and its units leave even from the safety stock (they have left the shop already)."""
+
+    paid_prices: Mapping[str, Decimal]
+    happened_at: datetime
+    device: str = ""  # the tablet's label or id, for the timeline
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,14 @@ import segno
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from omni import outbox
 from omni.emails import render_email
 from orders.locks import order_emails_for_update
 from orders.models import Order, OrderEmail, OrderEvent, Return, ShipmentStatus
+from orders.services.slots import arrival_token
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +74,11 @@ def _zone(order: Order) -> ZoneInfo:
         return ZoneInfo(settings.TIME_ZONE)
 
 
+def arrival_url(order: Order) -> str:
+    """The ready email's "I'm here" link: signed, public, good while the pickup is held."""
+    return f"{settings.OMNI_BASE_URL}{reverse('orders:arrival', args=[arrival_token(order)])}"
+
+
 def qr_cid(order: Order) -> str:
     """The Content-ID of the pickup QR image (the HTML shows it as <img src="cid:...">)."""
     return f"pickup-{order.number}@omni"
@@ -105,6 +112,7 @@ def _context(order: Order, kind: str) -> dict[str, object]:
     if base_kind(kind) in QR_KINDS:
         context["pickup_code"] = order.pickup_code
         context["qr_cid"] = qr_cid(order)
+        context["arrival_url"] = arrival_url(order)  # "I'm here" (orders.views.arrival)
     if base_kind(kind) == "line_cancelled":
         cancellation = _cancellation(order, kind)
         data = dict(cancellation.data) if cancellation is not None else {}

@@ -37,7 +37,8 @@ from orders.services import points
 from orders.services.events import event, write_events
 from orders.services.holds import Plan, hold, plan_holds, plan_locations
 from orders.services.hours import lead_hours, promised_ready_time
-from orders.services.inputs import CustomerInput, FulfilmentInput, LineInput, PaymentInput
+from orders.services.inputs import CustomerInput, FulfilmentInput, LineInput, OfflineSaleInput, PaymentInput
+from orders.services.offline_sale import at_paid_prices, date_and_note
 from orders.services.placement_checks import (
     MAX_LINES,
     MAX_QUANTITY,
@@ -49,6 +50,7 @@ from orders.services.placement_checks import (
 from orders.services.prefetched import attach_prefetched
 from orders.services.pricing import ZERO, PricedLine, price_lines, share_order_discount
 from orders.services.side_effects import after_commit
+from orders.services.slots import checked_window, slot_event, slot_invalid, take_window
 from stores.models import Location
 from stores.selectors import cached_locations, cached_opening_hours
 
@@ -98,15 +100,24 @@ def place_order(
     redeem_points: int = 0,
     payment: PaymentInput | None = None,
     started_channel: str | None = None,
+    offline_sale: OfflineSaleInput | None = None,
 ) -> Order:
     """`started_channel`: the channel the customer's cart was started in (carts.services.checkout), kept on
-    the order for the channel reports; None for an order without a cart."""
+    the order for the channel reports; None for an order without a cart. `offline_sale`: only for a carry_out
+    sale a store's tablet made offline, synced now (offline.services.sale; never from an API client): priced
+    at what the customer paid, dated when it happened (orders.services.offline_sale)."""
     customer = customer or CustomerInput()
     check_request(actor, channel, fulfilment, customer, redeem_points)
+    if offline_sale is not None and fulfilment.type != FulfilmentType.CARRY_OUT:
+        raise invalid("fulfilment.type", "Only a sale at the counter is synced from a tablet.")
+    if fulfilment.pickup_slot is not None and fulfilment.type != FulfilmentType.PICKUP:
+        raise slot_invalid("Only a pickup order chooses a pickup window.")
     # The catalog's, promotions' and locations' versions read once per request (or here, outside one); the
     # low-stock check and the email written as one outbox message, published once.
     with cached_versions_scope(), outbox.batch():
-        return _place(actor, channel, lines, fulfilment, customer, redeem_points, payment, started_channel)
+        return _place(
+            actor, channel, lines, fulfilment, customer, redeem_points, payment, started_channel, offline_sale
+        )
 
 
 def _place(
@@ -118,25 +129,37 @@ def _place(
     redeem_points: int,
     payment: PaymentInput | None,
     started_channel: str | None = None,
+    offline_sale: OfflineSaleInput | None = None,
 ) -> Order:
     variants = checked_variants(lines)
     location = fulfilment_location(actor, fulfilment)
     now = timezone.now()
     priced = price_lines(variants, channel=channel, at=now, customer_email=customer.email)
+    price_changes = at_paid_prices(priced, offline_sale) if offline_sale is not None else []
     wanted = {v.pk: q for v, q in variants}
     keys = _new_keys(channel, len(priced), fulfilment)
     plan, transfers = _hold_stock(
-        actor, keys.number, fulfilment, location, wanted, {v.pk: v.sku for v, _ in variants}
+        actor,
+        keys.number,
+        fulfilment,
+        location,
+        wanted,
+        {v.pk: v.sku for v, _ in variants},
+        use_safety_stock=offline_sale is not None,  # units sold offline have left the shop already
     )
     promised = _promise(fulfilment, location, now, transfers)
     order, redeemed = _build(
         actor, channel, keys, fulfilment, location, customer, priced, now, promised, redeem_points
     )
     order.started_channel = started_channel
+    window = _take_window(fulfilment, location, promised)
     shipments, allocations = _build_allocations(order, plan, transfers, fulfilment, now, keys.shipment_ids)
     pay = _payment(order, payment, fulfilment)
     events = _placement_events(order, actor, channel, wanted, plan, transfers, location, promised, pay)
     events += redeemed
+    if window is not None:
+        order.pickup_slot_start, order.pickup_slot_end = window
+        events.append(slot_event(order, actor))  # type: ignore[arg-type]
     if fulfilment.type == FulfilmentType.CARRY_OUT:
         assert location is not None
         order.status = OrderStatus.COMPLETED
@@ -144,6 +167,8 @@ def _place(
         events.append(
             event(order, "completed", f"Carried out at {location.code}.", actor=actor, location=location.code)
         )
+    if offline_sale is not None:
+        events.append(date_and_note(order, actor, offline_sale, price_changes, now))
     # Every row of the new order in one statement (omni.bulk): the order, lines, shipments, allocations,
     # payment and timeline.
     insert_all([[order], order.lines_written, shipments, allocations, [pay], events])  # type: ignore[attr-defined]
@@ -184,12 +209,22 @@ def _hold_stock(
     location: Location | None,
     wanted: dict[int, int],
     skus: dict[int, str],
+    *,
+    use_safety_stock: bool = False,
 ) -> tuple[Plan, dict[int, Transfer]]:
     """Plan where each line is held and hold it, all or nothing; the transfers by source location."""
     for attempt in range(SOURCING_ATTEMPTS):
         plan = plan_holds(fulfilment, location, wanted, skus)
         try:
-            return plan, hold(actor, f"order:{number}", number, plan, fulfilment, location)
+            return plan, hold(
+                actor,
+                f"order:{number}",
+                number,
+                plan,
+                fulfilment,
+                location,
+                use_safety_stock=use_safety_stock,
+            )
         except InsufficientStock:
             # Someone took the units between the plan and the locks: plan again from fresh figures,
             # unless the location is fixed (pickup, till) or we have tried enough.
@@ -211,6 +246,20 @@ def _promise(
     return promised_ready_time(
         location, now, lead_hours=lead_hours() if transfers else 0, hours=cached_opening_hours(location.pk)
     )
+
+
+def _take_window(
+    fulfilment: FulfilmentInput, location: Location | None, promised: datetime | None
+) -> tuple[datetime, datetime] | None:
+    """The chosen pickup window, checked (on the store's grid, not before the promised ready time) and one
+    place in it taken, in this transaction, after the stock is held: a full window (SlotFull, 409) rolls
+    the reservation back with it."""
+    if fulfilment.pickup_slot is None:
+        return None
+    assert location is not None and promised is not None
+    window = checked_window(location, fulfilment.pickup_slot, not_before=promised)
+    take_window(location, window)
+    return window
 
 
 def _build_allocations(

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from orders.models import Order, OrderEmail, OrderEvent, WebhookEvent
+from orders.privacy_extras import erase_with_orders
 
 
 def anonymise_orders(*, emails: Sequence[str], phones: Sequence[str] = ()) -> int:
@@ -30,6 +31,7 @@ def anonymise_orders(*, emails: Sequence[str], phones: Sequence[str] = ()) -> in
     ids = list(orders.values_list("pk", flat=True))
     if not ids:
         return 0
+    erase_with_orders(ids)  # the apps above: while the orders still name the person
     Order.objects.filter(pk__in=ids).update(
         customer_email="",
         customer_first_name="",

@@ -24,6 +24,7 @@ from omni.exceptions import DomainError
 from orders import selectors, services
 from orders.forms import CancelForm, OrderFilterForm, ShipForm
 from orders.models import FulfilmentType, Order, OrderStatus, ShipmentStatus
+from orders.services.slots import waited_minutes
 from orders.views.common import current_location
 
 PAGE_SIZE = 50
@@ -95,6 +96,8 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
             "here": here,
             "cancel_form": CancelForm() if order.status == OrderStatus.PLACED else None,
             "ship_form": ShipForm() if _shippable_here(order, actor, here) else None,
+            # arrival to handover (docs/TIME-IN-STORE.md)
+            "waited_minutes": waited_minutes(order, order.completed_at) if order.completed_at else None,
         },
     )
 

@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -31,6 +32,7 @@ from orders.models import Order, OrderLine, OrderStatus
 from orders.views.common import current_location
 
 IN_TRANSIT = (TransferStatus.REQUESTED, TransferStatus.SHIPPED)
+QUEUE_REFRESH_SECONDS = 30  # the queue page reloads itself (a meta refresh: no JavaScript, CSP allows it)
 
 
 # --- Where and who ---------------------------------------------------------------------------------------
@@ -158,6 +160,7 @@ def _everything_picked(order: Order, rows: list[PickRow]) -> bool:
 
 
 QUEUE_FILTERS: dict[str, Callable[[Order], bool]] = {
+    "arrived": lambda o: o.arrived_at is not None,
     "prepare": lambda o: o.status == OrderStatus.PLACED,
     "ready": lambda o: o.status == OrderStatus.READY_FOR_PICKUP,
     "late": lambda o: _flag(o, "is_late"),
@@ -178,6 +181,11 @@ def pickup_queue(request: HttpRequest) -> HttpResponse:
     form = PickupQueueFilterForm(request.GET)
     show = form.cleaned_data["show"] if form.is_valid() else ""
     queue = list(selectors.pickup_queue(actor, here)) if here is not None else []
+    now = timezone.now()
+    for order in queue:  # "arrived N min ago"
+        order.waiting_minutes = (  # type: ignore[attr-defined]
+            max(int((now - order.arrived_at).total_seconds() // 60), 0) if order.arrived_at else None
+        )
     counts = {name: sum(1 for o in queue if keep(o)) for name, keep in QUEUE_FILTERS.items()}
     keep = QUEUE_FILTERS.get(show)
     return render(
@@ -189,6 +197,7 @@ def pickup_queue(request: HttpRequest) -> HttpResponse:
             "show": show,
             "orders": [o for o in queue if keep(o)] if keep else queue,
             "counts": counts,
+            "refresh_seconds": QUEUE_REFRESH_SECONDS,
         },
     )
 

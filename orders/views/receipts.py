@@ -20,6 +20,7 @@ from loyalty.barcodes import code128_svg
 from omni import pages
 from orders import selectors
 from orders.models import FulfilmentType, Order
+from orders.receipt_extras import receipt_sections
 from orders.selectors.promotions import promotions_by_id
 from orders.services.pricing import ZERO
 from orders.views.till_loyalty import points_earned
@@ -83,6 +84,7 @@ def _context(request: HttpRequest, order: Order, *, gift: bool) -> dict[str, Any
         "payments": [] if gift else list(order.payments.all()),
         "loyalty": None if gift else _loyalty(order),
         "barcode": order_barcode(order.number),
+        "extras": [] if gift else receipt_sections(request, order),  # other apps' sections (feedback's QR)
         "autoprint": request.GET.get("print") == "1",
     }
 

@@ -111,6 +111,9 @@ def test_ready_sets_code_ready_at_and_expires_at_and_hides_the_code_from_the_sto
         "expires_at": None,
         "locked": False,
         "failed_attempts": 0,
+        "slot": None,  # no window chosen
+        "arrived_at": None,
+        "arrival_note": "",
     }
     assert placed["pickup"]["promised_ready_at"] is not None
 

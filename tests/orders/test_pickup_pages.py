@@ -155,7 +155,14 @@ def test_the_queue_is_due_soonest_first_with_late_ready_and_locked_flagged(clien
     assert numbers == [waiting.number, locked.number, late.number, soon.number, later.number]
     assert collected.number not in numbers and elsewhere.number not in numbers
     assert [o.number for o in response.context["orders"] if o.is_late] == [late.number]
-    assert response.context["counts"] == {"prepare": 3, "ready": 2, "late": 1, "locked": 1, "expired": 0}
+    assert response.context["counts"] == {
+        "arrived": 0,
+        "prepare": 3,
+        "ready": 2,
+        "late": 1,
+        "locked": 1,
+        "expired": 0,
+    }
     page = html(response)
     row = page[page.index(f'data-testid="queue-{late.number}"') :]
     assert 'data-testid="flag-late"' in row[: row.index("</tr>")]

@@ -38,6 +38,15 @@ def optional_text(max_length: int, **kwargs: Any) -> serializers.CharField:
 # --- Input ---------------------------------------------------------------------------------------------
 
 
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 date and time that must carry its offset (a naive one is refused, never guessed)."""
+
+    def enforce_timezone(self, value: Any) -> Any:
+        if value.tzinfo is None:
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss]±hh:mm")
+        return super().enforce_timezone(value)
+
+
 class CustomerIn(serializers.Serializer):
     email = serializers.EmailField(
         max_length=254,
@@ -100,6 +109,13 @@ class FulfilmentIn(serializers.Serializer):
         help_text="delivery: line1, city, postcode and country are required; latitude and longitude help "
         "sourcing.",
     )
+    pickup_slot = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="pickup: the start of a window listed by GET /locations/{code}/pickup-slots/ (ISO 8601 "
+        "with its offset). A full window: 409 `slot_full`, and nothing is reserved.",
+    )
 
 
 class PaymentIn(serializers.Serializer):
@@ -157,6 +173,11 @@ def sees_pickup_code(context: Mapping[str, Any]) -> bool:
     )
 
 
+class PickupWindowOut(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+
 class PickupOut(serializers.Serializer):
     code = serializers.SerializerMethodField()
     promised_ready_at = serializers.DateTimeField(allow_null=True, help_text="When it was promised ready.")
@@ -168,6 +189,19 @@ class PickupOut(serializers.Serializer):
         source="pickup_locked", help_text="Too many wrong codes: a store manager or HQ unlocks it."
     )
     failed_attempts = serializers.IntegerField(source="pickup_failed_attempts")
+    slot = serializers.SerializerMethodField()
+    arrived_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the customer said they were at the store (first time)."
+    )
+    arrival_note = serializers.CharField(help_text="The customer's note on arrival (a bay, a car).")
+
+    @extend_schema_field(
+        PickupWindowOut(
+            allow_null=True, help_text="The pickup window chosen (`fulfilment.pickup_slot`), or null."
+        )
+    )
+    def get_slot(self, order: Any) -> dict[str, Any] | None:
+        return _slot(order)
 
     @extend_schema_field(
         serializers.CharField(
@@ -360,6 +394,12 @@ def _time(value: Any) -> str | None:
     return _when.to_representation(value) if value else None
 
 
+def _slot(order: Any) -> dict[str, Any] | None:
+    if order.pickup_slot_start is None or order.pickup_slot_end is None:
+        return None
+    return {"start": _time(order.pickup_slot_start), "end": _time(order.pickup_slot_end)}
+
+
 def _address(address: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if address is None:
         return None
@@ -413,6 +453,9 @@ def _pickup(order: Any, context: Mapping[str, Any]) -> dict[str, Any] | None:
         "expires_at": _time(order.expires_at),
         "locked": bool(order.pickup_locked),
         "failed_attempts": order.pickup_failed_attempts,
+        "slot": _slot(order),
+        "arrived_at": _time(order.arrived_at),
+        "arrival_note": order.arrival_note,
     }
 
 

@@ -3,11 +3,13 @@ unlock. orders.services.pickup and handover apply the rules and name the field t
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.utils import timezone
 from rest_framework import serializers
 
-from orders.api.serializers.orders import optional_text
+from orders.api.serializers.orders import AwareDateTimeField, optional_text
 from orders.services import DESK_PAYMENT_METHODS, RESOLUTIONS
 from orders.services.placement import MAX_LINES, MAX_QUANTITY
 
@@ -83,3 +85,30 @@ class ShortPickIn(serializers.Serializer):
         if ("line_id" in attrs) == ("sku" in attrs):
             raise serializers.ValidationError({"sku": ["Give sku or line_id (one of them)."]})
         return attrs
+
+
+class PickupSlotIn(serializers.Serializer):
+    pickup_slot = AwareDateTimeField(
+        help_text="The new window's start, as listed by GET /locations/{code}/pickup-slots/ (with its "
+        "offset)."
+    )
+
+
+class ArrivedIn(serializers.Serializer):
+    note = optional_text(200, help_text="Where the customer is: a bay, a car, a colour.")
+
+
+class PickupSlotsQuery(serializers.Serializer):
+    date = serializers.DateField(help_text="The day, YYYY-MM-DD, on the store's calendar (within a year).")
+
+    def validate_date(self, value: dt.date) -> dt.date:
+        today = timezone.localdate()
+        if abs((value - today).days) > 366:
+            raise serializers.ValidationError("A day within a year of today.")
+        return value
+
+
+class PickupSlotOut(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    remaining = serializers.IntegerField(help_text="Orders the window still takes (0: full).")
