@@ -3,8 +3,9 @@ real multi-process server, (1) the availability endpoint for one SKU across ever
 placement beside a raw-SQL baseline for 1, 3, 10 and 50 lines, with and without a broker, with what each
 order costs in CPU (gunicorn workers, PostgreSQL), statements and commits (tools/bench/stock.py, placement.py,
 cost.py) and (3) every managers' report page beside its raw SQL aggregate, and the largest export's memory
-(tools/bench/report_pages.py) and (4) carts and segments at a million customers (tools/bench/customers.py).
-`--only stock`, `--only reports` or `--only customers` runs one part.
+(tools/bench/report_pages.py), (4) carts and segments at a million customers (tools/bench/customers.py) and
+(5) the feedback reports at a million answers (tools/bench/feedback.py).
+`--only stock`, `--only reports`, `--only customers` or `--only feedback` runs one part.
 
 The figures go to `.omni/bench/<timestamp>.md` and `.json`, and `latest.md` / `latest.json` beside them
 (tools/bench/report.py); the path is printed at the end. docs/PERFORMANCE.md is written by hand.
@@ -46,6 +47,7 @@ OPTIONS = (
     "workers",
     "customers",
     "carts",
+    "responses",
 )
 FLAGS = ("no_broker", "profile")
 APPLICATION = f"omni-bench-{os.getpid()}"
@@ -75,16 +77,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default="", help="also copy the Markdown write-up to this file")
     p.add_argument(
         "--only",
-        choices=["all", "stock", "reports", "customers"],
+        choices=["all", "stock", "reports", "customers", "feedback"],
         default="all",
         help="stock: availability and placement; reports: the managers' reports; customers: carts and "
-        "segments at a million customers (default: all)",
+        "segments at a million customers; feedback: the feedback reports at a million answers (default: all)",
     )
     p.add_argument("--orders", type=int, default=500_000, help="orders of history in the data")
     p.add_argument("--movements", type=int, default=2_000_000, help="stock movements of history")
     p.add_argument("--page-requests", type=int, default=5, help="timed requests per report page")
     p.add_argument("--customers", type=int, default=1_000_000, help="loyalty customers (members) in the data")
     p.add_argument("--carts", type=int, default=1_000_000, help="carts (with lines) in the data")
+    p.add_argument("--responses", type=int, default=1_000_000, help="feedback answers in the data")
     p.add_argument("--in-bench-db", action="store_true", help="internal: already in the bench database")
     return p
 
@@ -179,6 +182,13 @@ def run(opts: dict[str, Any]) -> None:
         sections.append(customers.section(result_c))
         data["customers"] = customers.figures(result_c)
         summary.append(customers.summary(result_c))
+    if opts["only"] in ("all", "feedback"):
+        from tools.bench import feedback
+
+        result_f = feedback.run(opts)
+        sections.append(feedback.section(result_f))
+        data["feedback"] = feedback.figures(result_f)
+        summary.append(feedback.summary(result_f))
     path = report.write(Path(opts["output_dir"]), sections=sections, data=data, argv=opts["argv"])
     if opts["output"]:
         copy = shutil.copy(path, opts["output"])  # a file, or into a folder

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FeedbackConfig(AppConfig):
+    name = "feedback"
+    verbose_name = _("Customer feedback")
+
+    def ready(self) -> None:
+        from feedback import wiring
+
+        wiring.register()
