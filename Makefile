@@ -62,7 +62,7 @@ lint: export OMNI_TESTING := 1
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy omni stores inventory orders loyalty carts demo
+	$(PY) -m mypy omni stores inventory orders loyalty carts offline appointments feedback demo
 	$(PY) -m mypy -p tools.bench
 	$(VENV)/bin/lint-imports
 
@@ -75,7 +75,7 @@ worker: $(STAMP)
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) -m celery -A omni worker --beat --loglevel=INFO --concurrency=2
 
 # tools/bench (not packaged): figures to .omni/bench/<timestamp>.md and latest.md/.json (docs/PERFORMANCE.md is
-# edited by hand). `make bench BENCH_ARGS="--only stock --seconds 10"`, or "--only reports" or "--only customers", for one part.
+# edited by hand). `make bench BENCH_ARGS="--only stock --seconds 10"`, or "--only reports", "--only customers" or "--only feedback", for one part.
 bench: $(STAMP)
 	DJANGO_DEBUG=1 $(PY) -m tools.bench $(BENCH_ARGS)
 

@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "orders",
     "loyalty",
     "carts",
+    "offline",
+    "appointments",
+    "feedback",
     "demo",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -295,6 +298,16 @@ OMNI_PICKUP_DESK_CODE_COOL_OFF = timedelta(minutes=30)
 OMNI_RETURN_WINDOW_DAYS = {"default": 30, "marketplace": 14}
 # A cart left untouched this long expires (carts.services.expiry, by beat every hour).
 OMNI_CART_IDLE_DAYS = int(os.environ.get("OMNI_CART_IDLE_DAYS", "30"))
+# Feedback invitations (feedback.services.invitations, docs/FEEDBACK.md): at most one emailed invitation per
+# customer per period; a survey link lives this long; a delivery counts as arrived this long after it
+# shipped; the job (beat, every 15 minutes) looks back this far for touchpoints to invite to.
+FEEDBACK_INVITATION_PERIOD_DAYS = int(os.environ.get("FEEDBACK_INVITATION_PERIOD_DAYS", "30"))
+FEEDBACK_LINK_DAYS = int(os.environ.get("FEEDBACK_LINK_DAYS", "14"))
+FEEDBACK_DELIVERY_DELAY_HOURS = int(os.environ.get("FEEDBACK_DELIVERY_DELAY_HOURS", "72"))
+FEEDBACK_LOOKBACK_DAYS = int(os.environ.get("FEEDBACK_LOOKBACK_DAYS", "7"))
+# Feedback: a delivery order is promised to leave within this many hours of being placed (its lateness,
+# shipped_at - (created_at + promise), is the fact reported beside the delivery's scores).
+FEEDBACK_DISPATCH_PROMISE_HOURS = int(os.environ.get("FEEDBACK_DISPATCH_PROMISE_HOURS", "48"))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Omni API",
@@ -333,6 +346,8 @@ SPECTACULAR_SETTINGS = {
         "ReturnConditionEnum": "orders.models.ReturnCondition",
         "ReturnReasonEnum": "orders.models.ReturnReason",
         "RefundMethodEnum": "orders.services.returns.REFUND_METHODS",
+        "OfflineActionKindEnum": "offline.models.ActionKind",
+        "OfflineActionStatusEnum": "offline.models.ActionStatus",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
@@ -446,6 +461,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "reports-purge-runs-daily": {
         "task": "omni.reports.tasks.purge_report_runs_task",
         "schedule": crontab(hour=4, minute=20),
+    },
+    "appointment-reminders": {
+        "task": "appointments.tasks.send_appointment_reminders_task",
+        "schedule": crontab(minute="*/15"),
+    },
+    "feedback-invite": {
+        "task": "feedback.tasks.invite_feedback_task",
+        "schedule": crontab(minute="*/15"),
     },
 }
 

@@ -17,6 +17,9 @@ MAY_USE = {
     "loyalty": {"omni", "stores"},
     "orders": {"omni", "stores", "inventory", "loyalty"},
     "carts": {"omni", "stores", "inventory", "loyalty", "orders"},
+    "offline": {"omni", "stores", "inventory", "loyalty", "orders"},
+    "appointments": {"omni", "stores", "inventory", "loyalty", "orders", "carts"},
+    "feedback": {"omni", "stores", "inventory", "loyalty", "orders", "carts", "appointments"},
 }
 GET_MODEL = re.compile(r"""get_model\(\s*["'](\w+)["']""")
 

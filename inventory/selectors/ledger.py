@@ -33,6 +33,10 @@ NOTE_TEXTS = {
     "return_received": gettext_lazy("Return %(return)s of order %(order)s."),
     "return_damaged": gettext_lazy("Return %(return)s: returned damaged, not sellable."),
     "short_pick": gettext_lazy("Short pick: %(units)s × %(sku)s not on the shelf for order %(order)s."),
+    "tablet_shortfall": gettext_lazy(
+        "Synced from a store tablet: %(units)s × %(sku)s taken out offline beyond the stock available, "
+        "recorded as found for a manager to review."
+    ),
 }
 
 # The English sentences of rows written without a code: (pattern, code); the groups are the parameters.

@@ -57,6 +57,9 @@ def _entries(user: Any, here: Any) -> list[tuple[str, str, str, Match]]:
         (_("Orders"), "orders:list", "nav-orders", _orders_list),
         (_("Sell"), "orders:counter", "nav-sell", _in("orders", "counter")),
     ]
+    if sees_all or getattr(here, "kind", "") == "store":  # the tablet's pages: they work offline too
+        tablet = _in("offline", "till", "count", "damage")
+        items.append((_("Store tablet"), "offline:till", "nav-tablet", tablet))
     if sees_all or getattr(here, "click_and_collect", False):
         items += [
             (_("Pickup queue"), "orders:pickup-queue", "nav-pickup-queue", _pickup_queue),
@@ -69,6 +72,9 @@ def _entries(user: Any, here: Any) -> list[tuple[str, str, str, Match]]:
         ]
     if sees_all or getattr(here, "accepts_returns", False):
         items.append((_("Returns"), "orders:returns-desk", "nav-returns", _prefix("orders", "return")))
+    if sees_all or getattr(here, "kind", "") == "store":
+        agenda = _prefix("appointments", "")
+        items.append((_("Appointments"), "appointments:agenda", "nav-appointments", agenda))
     items += [
         (_("Loyalty"), "loyalty:lookup", "nav-loyalty", lambda n, name: n == "loyalty"),
         (_("Locations"), "stores:list", "nav-locations", lambda n, name: n == "stores"),
@@ -76,7 +82,9 @@ def _entries(user: Any, here: Any) -> list[tuple[str, str, str, Match]]:
     if manager:
         items += [
             (_("Reports"), "reports:index", "nav-reports", lambda n, name: n == "reports"),
+            (_("Follow-ups"), "feedback:follow-up-list", "nav-follow-ups", _prefix("feedback", "follow-up")),
             (_("Segments"), "orders:segment-list", "nav-segments", _prefix("orders", "segment-")),
+            (_("Tablets"), "offline:devices", "nav-tablets", _in("offline", "devices")),
             (_("API"), "api-docs", "nav-api", _never),
         ]
     if getattr(user, "is_superuser", False) or getattr(user, "role", "") == "admin":

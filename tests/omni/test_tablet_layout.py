@@ -8,19 +8,27 @@ customer in place. Each page's full-length screenshot goes to test-artifacts/<pa
 from __future__ import annotations
 
 import itertools
+import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from appointments.services import CustomerInput as AppointmentCustomer
+from appointments.services import book_appointment
 from inventory.services import TransferLineInput, record_movement, request_transfer, start_count
 from loyalty.services import enroll_member
+from offline.services.devices import record_heartbeat
 from omni.actors import Actor
 from orders.services import CustomerInput, FulfilmentInput, LineInput, PaymentInput, mark_ready, place_order
+from tests.appointments.factories import ServiceFactory, at, future_day, open_every_day
 from tests.conftest import browser_login
+from tests.feedback.factories import FollowUpFactory
 from tests.inventory.factories import ProductFactory, VariantFactory
 from tests.loyalty.conftest import seed_tiers
 from tests.omni.factories import UserFactory
@@ -163,6 +171,36 @@ def shop() -> Shop:
     )
     count = start_count(actor=Actor.for_user(manager), location_id=store.pk, blind=False)
     member = enroll_member(email="giulia@example.it", first_name="Giulia", last_name="Rossi", actor=HQ)
+    follow_up = FollowUpFactory(  # an unhappy customer's answer about the till sale, for the follow-up pages
+        response__location=store,
+        response__order=sale,
+        response__nps=3,
+        response__csat=2,
+        response__comment="Ho aspettato a lungo alla cassa e nessuno sapeva dove fosse il mio maglione.",
+        response__pickup_late_minutes=25,
+        response__wait_minutes=12,
+    )
+    record_heartbeat(  # a store tablet with a queue waiting, for the tablets page
+        actor=HQ,
+        device_id=uuid.UUID(int=21),
+        location=store,
+        label="Cassa 2 vicino alle vetrine",
+        pending=3,
+        oldest_pending_at=timezone.now() - timedelta(minutes=40),
+        catalog_version="v1",
+    )
+
+    open_every_day(store)  # a tailoring fitting booked for Giulia, for the agenda and the booking form
+    ServiceFactory(location=store, code="sartoria", name="Prova sartoriale su misura", capacity=2)
+    visit_day = future_day(3)
+    book_appointment(
+        actor=HQ,
+        location_code=store.code,
+        service_code="sartoria",
+        start=at(visit_day, 10),
+        customer=AppointmentCustomer(email="giulia@example.it", first_name="Giulia", last_name="Rossi"),
+        note="Orlo dei pantaloni e giacca da stringere in vita prima del matrimonio",
+    )
 
     sku = sweater.sku
     pages = [
@@ -199,6 +237,15 @@ def shop() -> Shop:
         ("reports", reverse("reports:index")),
         ("report-sales", reverse("reports:report", args=["sales-by-channel"])),
         ("report-stock", reverse("reports:report", args=["stock-position"])),
+        ("follow-ups", reverse("feedback:follow-up-list")),
+        ("follow-up-detail", reverse("feedback:follow-up-detail", args=[follow_up.pk])),
+        ("tablets", reverse("offline:devices")),
+        ("appointments-agenda", reverse("appointments:agenda") + f"?date={visit_day.isoformat()}"),
+        (
+            "appointments-book",
+            reverse("appointments:book") + f"?service=sartoria&date={visit_day.isoformat()}",
+        ),
+        ("appointments-services", reverse("appointments:services")),
     ]
     return Shop(pages=pages, extra={"store": store, "sale": sale})
 
