@@ -36,7 +36,7 @@ CITIES = [  # (city, postcode, latitude, longitude)
 
 
 @contextmanager
-def _quietly() -> Iterator[None]:
+def quietly() -> Iterator[None]:
     """The services queue confirmation and ready emails (run in process without a broker, each logged by
     Celery); seeding keeps them, and those log lines, out of the console."""
     backend = settings.EMAIL_BACKEND
@@ -73,7 +73,7 @@ def seed_demo_activity(locations: Sequence[Location], variants: Sequence[Variant
     stores = [loc for loc in locations if loc.kind == "store"]
     pickup_stores = [loc for loc in stores if loc.click_and_collect] or stores
     placed: list[Any] = []
-    with _quietly():
+    with quietly():
         _enroll_members(actor)
         for n in range(1, ORDERS + 1):
             customer = _customer(random.Random(n % (MEMBERS * 2) + 1), n % (MEMBERS * 2) + 1)

@@ -36,7 +36,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
-from demo.seed import carts, data, segments
+from demo.seed import carts, data, segments, voice
 from demo.seed.network import _lock
 from inventory.models import (
     Product,
@@ -108,6 +108,14 @@ def seed_history(
         ("loyalty", orders // 25, _loyalty_exists, lambda: _seed_loyalty(orders // 25, now)),
         # after the orders and the members they count; today's sizes only (segments.py says why)
         ("segments", orders, segments.segments_exist, lambda: segments.seed_segments()),
+        # after the orders: their pickup windows and arrivals, then the answers about them (demo.seed.voice)
+        (
+            "time in store",
+            orders,
+            voice.time_in_store_exists,
+            lambda: voice.seed_time_in_store(ORDER_RE, BENCH_PREFIX, now),
+        ),
+        ("feedback", orders, voice.feedback_exists, lambda: voice.seed_feedback_history(ORDER_RE, now)),
     ]
     for name, size, exists, build in parts:
         if size <= 0 or exists():

@@ -20,8 +20,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from demo.seed import data
-from demo.seed.activity import seed_demo_activity
+from demo.seed.activity import quietly, seed_demo_activity
+from demo.seed.feedback import seed_demo_feedback
 from demo.seed.segments import seed_segments
+from demo.seed.visits import seed_demo_visits
 from inventory.gtin import make_gtin, to_gtin14
 from inventory.models import (
     Brand,
@@ -99,6 +101,9 @@ def seed_demo_network(*, now: datetime | None = None) -> SeedResult:
             )
     seed_demo_activity(locations, variants, rng)
     seed_segments()  # after the trading, so the segments have members
+    seed_demo_feedback(rng)  # answers about the trading, some unhappy: the follow-up queue
+    with quietly():  # the appointments' confirmation emails are not printed while seeding
+        seed_demo_visits(rng)  # services and the next days' appointments at the click-and-collect stores
     return SeedResult(created=True, counts=_counts())
 
 
