@@ -58,6 +58,7 @@ from loyalty.selectors.merged import root_of
 from omni import outbox
 from omni.emails import render_email
 from orders.models import Channel, FulfilmentType, Order, OrderStatus, Return
+from stores.selectors.slots import location_zone
 
 PURPOSE, CHANNEL = "feedback", "email"
 SEND_TASK = "feedback.tasks.send_invitation_task"
@@ -361,7 +362,7 @@ def find_and_invite(*, as_of: dt.datetime | None = None) -> int:
 
 
 def _zone(invitation: Invitation) -> ZoneInfo | None:
-    return ZoneInfo(invitation.location.timezone) if invitation.location is not None else None
+    return location_zone(invitation.location) if invitation.location is not None else None
 
 
 def render_invitation(invitation: Invitation) -> tuple[str, str, str]:

@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
 
 from stores.models import Location, OpeningHours
+from stores.selectors.slots import location_zone
 
 # Preparation is at most a week of minutes; even a store open one hour a week gets there within this.
 MAX_DAYS = 7 * 7 * 24 + 7
@@ -21,13 +22,6 @@ MAX_DAYS = 7 * 7 * 24 + 7
 def lead_hours() -> float:
     """How long a ship-to-store transfer takes to arrive (settings.OMNI_TRANSFER_LEAD_HOURS, default 48)."""
     return float(getattr(settings, "OMNI_TRANSFER_LEAD_HOURS", 48))
-
-
-def _zone(location: Location) -> ZoneInfo:
-    try:
-        return ZoneInfo(location.timezone or settings.TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(settings.TIME_ZONE)
 
 
 def _at(day: date, clock: time, zone: ZoneInfo) -> datetime:
@@ -51,7 +45,7 @@ def promised_ready_time(
     intervals = list(hours) if hours is not None else list(location.opening_hours.all())
     if not intervals:
         return start + left
-    zone = _zone(location)
+    zone = location_zone(location)
     by_weekday: dict[int, list[tuple[time, time]]] = defaultdict(list)
     for interval in intervals:
         by_weekday[interval.weekday].append((interval.opens, interval.closes))

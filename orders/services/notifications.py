@@ -14,7 +14,7 @@ import io
 import logging
 from decimal import Decimal
 from email.mime.image import MIMEImage
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import segno
 from django.conf import settings
@@ -28,6 +28,7 @@ from omni.emails import render_email
 from orders.locks import order_emails_for_update
 from orders.models import Order, OrderEmail, OrderEvent, Return, ShipmentStatus
 from orders.services.slots import arrival_token
+from stores.selectors.slots import location_zone
 
 logger = logging.getLogger(__name__)
 
@@ -67,11 +68,7 @@ def base_kind(kind: str) -> str:
 
 
 def _zone(order: Order) -> ZoneInfo:
-    name = order.location.timezone if order.location is not None else settings.TIME_ZONE
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(settings.TIME_ZONE)
+    return location_zone(order.location) if order.location is not None else ZoneInfo(settings.TIME_ZONE)
 
 
 def arrival_url(order: Order) -> str:
