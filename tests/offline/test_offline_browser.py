@@ -72,6 +72,14 @@ def scan(page: Any, code: str) -> None:
 
 
 def pending(page: Any) -> str:
+    """The badge's count of actions waiting, once the badge shows the queue's state: it renders after each
+    change of the queue (asynchronously: an auth problem or a sync may render first), so this waits a little
+    for the IndexedDB queue and the badge to agree and then reads the badge."""
+    page.wait_for_function(
+        """() => window.OmniOffline.actions().then(a =>
+             String(a.length) === document.querySelector('[data-offline-status]').dataset.pending)""",
+        timeout=DRAIN_TIMEOUT,
+    )
     return page.get_attribute("[data-offline-status]", "data-pending")
 
 
@@ -368,6 +376,7 @@ def test_refused_actions_stay_to_discard_and_an_expired_session_keeps_the_queue(
     page.fill("[data-testid=scan]", "JNS-OFF")
     page.fill("[data-testid=damage-quantity]", "2")
     page.click("[data-testid=damage-save]")
+    page.wait_for_selector("[data-testid=damage-result][data-key]")  # queued in IndexedDB
     page.wait_for_selector("[data-testid=offline-login]:visible")
     assert page.inner_text("[data-testid=offline-login]") == "Accedi di nuovo per sincronizzare"
     assert pending(page) == "1" and not StockMovement.objects.filter(kind="damage").exists()
