@@ -63,6 +63,8 @@ class OfflineAction(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     happened_at = models.DateTimeField(_("happened"))  # the tablet's clock when it was done
+    # the catalog the tablet priced it from, as its first sync said (a replay's own version is not kept)
+    catalog_version = models.CharField(_("catalog version"), max_length=64, blank=True, default="")
     received_at = models.DateTimeField(_("synced"), default=timezone.now)
     body_hash = models.CharField(max_length=64)  # the same key with another body: refused (422)
     payload = models.JSONField(default=dict)

@@ -160,6 +160,9 @@ class ActionOut(serializers.Serializer):
     )
     error_code = serializers.CharField(help_text="Why it was rejected (empty when applied).")
     error_detail = serializers.CharField()
+    catalog_version = serializers.CharField(
+        help_text="The catalog version the tablet priced it from, as its first sync sent it."
+    )
     replayed = serializers.BooleanField(help_text="true: answered from the first sync, nothing done again.")
 
 
@@ -171,6 +174,7 @@ def action_body(action: Any, replayed: bool) -> dict[str, Any]:
         "result": action.result,
         "error_code": action.error_code,
         "error_detail": action.error_detail,
+        "catalog_version": action.catalog_version,
         "replayed": replayed,
     }
 

@@ -13,7 +13,9 @@ One transaction does it all. The action's row is inserted first (INSERT ... ON C
 
 The body compared is what identifies the action: its key, kind, location, the moment it happened and its
 payload, in canonical JSON (keys sorted, the time in UTC). The device sending it and the catalog version it
-holds are transport, not the action: a second tablet replaying the queue sends its own."""
+holds are transport, not the action: a second tablet replaying the queue sends its own. The first sync's
+catalog version (the one the tablet priced the action from, queued with it) is kept on the row for the
+record; a replay's is not compared."""
 
 from __future__ import annotations
 
@@ -51,9 +53,9 @@ def body_hash(*, key: str, kind: str, location: str, happened_at: datetime, payl
 
 CLAIM_SQL = f"""
     INSERT INTO {OfflineAction._meta.db_table}
-        (key, kind, device_id, location_id, user_id, happened_at, received_at, body_hash, payload, status,
-         result, error_code, error_detail, order_id, replays)
-    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, '{{}}'::jsonb, '', '', NULL, 0)
+        (key, kind, device_id, location_id, user_id, happened_at, catalog_version, received_at, body_hash,
+         payload, status, result, error_code, error_detail, order_id, replays)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, '{{}}'::jsonb, '', '', NULL, 0)
     ON CONFLICT (key) DO NOTHING
     RETURNING id
 """  # noqa: S608 - the table name is ours, every value is a parameter
@@ -74,6 +76,7 @@ def _claim(
     kind: str,
     location: Location,
     happened_at: datetime,
+    catalog_version: str,
     digest: str,
     payload: dict[str, Any],
 ) -> int | None:
@@ -87,6 +90,7 @@ def _claim(
                 location.pk,
                 actor.user.pk if actor.user is not None else None,
                 happened_at,
+                catalog_version[:64],
                 timezone.now(),
                 digest,
                 json.dumps(payload, default=str),
@@ -138,6 +142,7 @@ def apply_action(
         kind=kind,
         location=location,
         happened_at=happened_at,
+        catalog_version=catalog_version,
         digest=digest,
         payload=payload,
     )

@@ -95,13 +95,18 @@ def test_an_action_is_created_then_replayed_then_refused_with_another_body(world
     assert first.status_code == 201, first.content
     answer = first.json()
     assert answer["status"] == "applied" and answer["replayed"] is False and answer["key"] == body["key"]
+    assert answer["catalog_version"] == "v-test" == OfflineAction.objects.get().catalog_version
     assert "Idempotent-Replayed" not in first
     number = answer["result"]["order"]
-    # the same queue replayed from a second tablet, with a store client
+    # the same queue replayed from a second tablet (holding a newer catalog), with a store client: the
+    # recorded answer, the first sync's catalog version with it
     store = make_api_client("store", location=world["milano"])
-    again = store.post(ACTIONS, {**body, "device": str(uuid.uuid4())}, format="json")
+    again = store.post(
+        ACTIONS, {**body, "device": str(uuid.uuid4()), "catalog_version": "v-new"}, format="json"
+    )
     assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
     assert again.json() == {**answer, "replayed": True}
+    assert OfflineAction.objects.get().catalog_version == "v-test"
     assert Order.objects.get().number == number
     other = {**body, "payload": {**body["payload"], "payment": {"method": "card"}}}
     assert_problem(staff(world["anna"]).post(ACTIONS, other, format="json"), 422, "idempotency_key_reused")
