@@ -17,7 +17,6 @@ set_language view: its cookie then wins)."""
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
@@ -33,6 +32,7 @@ from feedback.models import Invitation
 from feedback.questions import Question, questions_for
 from feedback.selectors.invitations import answered_elsewhere, receipt_invitation_of
 from feedback.services.responses import record_response
+from stores.selectors.slots import location_zone
 
 COMMENT_MAX = 2000
 CHOOSE = {
@@ -95,7 +95,7 @@ def _activate_language(request: HttpRequest, invitation: Invitation) -> None:
 def _visit(invitation: Invitation) -> dict[str, Any]:
     """The only things the page tells about the visit: the store and the day."""
     location = invitation.location
-    zone = ZoneInfo(location.timezone) if location is not None else None
+    zone = location_zone(location) if location is not None else None
     day = timezone.localtime(invitation.occurred_at, zone).date()  # a date: templates do not shift it
     return {"store": location.name if location is not None else "", "date": day}
 
