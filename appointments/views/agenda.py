@@ -25,16 +25,12 @@ from appointments.exceptions import AppointmentNotFound
 from appointments.forms import DayForm
 from appointments.models import Appointment, AppointmentStatus
 from appointments.selectors import appointment_for
-from appointments.selectors.appointments import agenda
+from appointments.selectors.appointments import agenda, consultation_subjects
 from appointments.services import cancel_appointment, close_appointment
-from carts.selectors import price_cart
-from carts.selectors.wishlists import wishlist_of_customer
 from omni import pages
 from omni.actors import Actor
 from omni.exceptions import DomainError
 from stores.selectors.slots import location_zone
-
-WISHLIST_SHOWN = 5
 
 
 def store_here(request: HttpRequest, actor: Actor) -> Any:
@@ -51,17 +47,6 @@ def local_today(location: Any) -> date:
     return timezone.now().astimezone(location_zone(location)).date()
 
 
-def _about(appointment: Appointment) -> dict[str, Any]:
-    """What the consultation is about: the cart's lines, else the customer's wishlist (newest first)."""
-    if appointment.cart is not None:
-        priced = price_cart(appointment.cart)
-        return {"cart": priced, "wishlist": []}
-    wishlist: list[Any] = []
-    if appointment.customer is not None and appointment.customer.erased_at is None:
-        wishlist = list(wishlist_of_customer(appointment.customer)[:WISHLIST_SHOWN])
-    return {"cart": None, "wishlist": wishlist}
-
-
 @login_required
 def agenda_page(request: HttpRequest) -> HttpResponse:
     actor = pages.actor(request)
@@ -74,14 +59,16 @@ def agenda_page(request: HttpRequest) -> HttpResponse:
         return render(request, "appointments/agenda.html", {"here": None, "form": form})
     day = day or local_today(here)
     now = timezone.now()
+    appointments = list(agenda(here, day))
+    about = consultation_subjects(appointments)
     rows = [
         {
             "appointment": a,
             "started": a.start <= now,
             "open": a.status == AppointmentStatus.BOOKED,
-            **_about(a),
+            **about[a.pk],
         }
-        for a in agenda(here, day)
+        for a in appointments
     ]
     return render(
         request,

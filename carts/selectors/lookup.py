@@ -4,9 +4,13 @@ card (kiosk, till, store tablet), or for the customer's page. Each reads one par
 
 from __future__ import annotations
 
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+
 from django.db.models import Q, QuerySet
 
-from carts.models import Cart, CartStatus
+from carts.models import Cart, CartLine, CartStatus
 from carts.selectors.access import visible_carts
 from loyalty.contacts import normalize_email
 from loyalty.models import Customer
@@ -55,3 +59,16 @@ def open_carts_for_card(actor: Actor, card_number: str) -> QuerySet[Cart]:
     if customer is None:
         return Cart.objects.none()
     return open_carts_of_person(customer, actor=actor)
+
+
+def lines_of_carts(cart_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[CartLine]]:
+    """The lines of these carts (oldest first, each with its variant and product), in one query: a page that
+    shows what several carts hold (the day's agenda) without pricing them."""
+    ids = set(cart_ids)
+    out: dict[uuid.UUID, list[CartLine]] = defaultdict(list)
+    if not ids:
+        return out
+    lines = CartLine.objects.filter(cart_id__in=ids).select_related("variant__product")
+    for line in lines.order_by("added_at", "id"):
+        out[line.cart_id].append(line)
+    return out

@@ -4,13 +4,20 @@ action URLs 404), the booking form (free times, errors on the form), the service
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus
+from carts.models import Cart, CartLine, WishlistEntry
+from loyalty.services import enroll_member
+from omni.actors import Actor
 from stores.middleware import SESSION_KEY
 from stores.models import Service, SlotUsage
 from tests.appointments.factories import AppointmentFactory, ServiceFactory, at, future_day
+from tests.inventory.factories import VariantFactory
+from tests.loyalty.conftest import seed_tiers
 from tests.omni.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +56,74 @@ def test_the_agenda_shows_the_current_stores_day_only(client, anna, fitting, rm)
     assert f'data-testid="appointment-{theirs.pk}"' not in html
     assert f"?date={(day + timedelta(days=1)).isoformat()}" in html  # next day
     assert f"?date={(day - timedelta(days=1)).isoformat()}" in html  # previous day
+
+
+def _brought(service, day, hour, n):  # type: ignore[no-untyped-def]
+    """An appointment of a customer who brought a cart of two lines, and one of a member with seven wishlist
+    entries (the newest added last), both at `hour`; SKUs numbered by `n`."""
+    now = timezone.now()
+    cart = Cart.objects.create(
+        channel="web", customer_email=f"c{n}@example.it", expires_at=now + timedelta(days=9)
+    )
+    CartLine.objects.create(cart=cart, variant=VariantFactory(sku=f"CART-{n}-A"), quantity=2, added_at=now)
+    CartLine.objects.create(
+        cart=cart, variant=VariantFactory(sku=f"CART-{n}-B"), quantity=1, added_at=now + timedelta(seconds=1)
+    )
+    member = enroll_member(email=f"w{n}@example.it", first_name="Wendy", actor=Actor.system())
+    for i in range(7):
+        WishlistEntry.objects.create(
+            member=member, variant=VariantFactory(sku=f"WISH-{n}-{i}"), added_at=now + timedelta(minutes=i)
+        )
+    with_cart = _appointment(service, day, hour, cart=cart, customer_email=cart.customer_email)
+    with_wishlist = _appointment(
+        service, day, hour, customer=member.customer, customer_email=f"w{n}@example.it"
+    )
+    return with_cart, with_wishlist, member
+
+
+def test_the_agenda_shows_the_cart_brought_along_or_the_newest_of_the_wishlist(client, anna, fitting):
+    seed_tiers()
+    day = future_day(3)
+    with_cart, with_wishlist, _member = _brought(fitting, day, 10, 1)
+    client.force_login(anna)
+
+    def agenda_page() -> tuple[str, int]:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(AGENDA, {"date": day.isoformat()})
+        assert page.status_code == 200
+        return page.content.decode(), len(queries)
+
+    html, one_day = agenda_page()
+
+    def block(appointment) -> str:  # type: ignore[no-untyped-def]
+        """The appointment's part of the page: up to the next appointment."""
+        start = html.index(f'data-testid="appointment-{appointment.pk}"')
+        following = html.find('data-testid="appointment-', start + 1)
+        return html[start : following if following != -1 else len(html)]
+
+    cart = block(with_cart)
+    assert "Carrello: 3 pezzi" in cart
+    assert cart.index("CART-1-A") < cart.index("CART-1-B") and "2 × " in cart and "WISH-1" not in cart
+    wishes = block(with_wishlist)
+    shown = [f"WISH-1-{i}" for i in (6, 5, 4, 3, 2)]  # the five newest, newest first
+    positions = [wishes.index(sku) for sku in shown]
+    assert positions == sorted(positions)
+    assert "WISH-1-1" not in wishes and "WISH-1-0" not in wishes
+
+    # three times as many appointments: the same number of queries (the carts' lines and the wishlists are
+    # each read once for the day)
+    for n, hour in ((2, 11), (3, 12)):
+        _brought(fitting, day, hour, n)
+    html, three_days_worth = agenda_page()
+    assert "CART-3-B" in html and "WISH-3-6" in html
+    assert three_days_worth == one_day
+
+    # an erased customer's wishlist is not shown
+    customer = with_wishlist.customer
+    customer.erased_at = timezone.now()
+    customer.save(update_fields=["erased_at"])
+    html, _ = agenda_page()
+    assert "WISH-1-" not in html and "WISH-2-6" in html
 
 
 def test_another_stores_appointment_is_404_for_a_store_and_hq_manages_any(client, anna, fitting, rm):
