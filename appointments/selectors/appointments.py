@@ -36,7 +36,7 @@ def agenda(location: Location, day: date) -> QuerySet[Appointment]:
     """A store's appointments of a day, by start time, with what the agenda shows of each."""
     return (
         on_local_day(Appointment.objects.filter(location=location), location, day)
-        .select_related("service", "cart", "customer")
+        .select_related("service", "customer")
         .order_by("start", "created_at")
     )
 
